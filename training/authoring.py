@@ -1,0 +1,58 @@
+"""Bring hand-written articles in inline markup (:mod:`models.inline`) into the corpus.
+
+Each markup file becomes ``seeds/<id>.txt`` and ``data/corpus/<id>.json`` (a Label Studio export),
+after the same checks as the corpus check; a file with problems writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.atomic import atomic_write_text
+from models.document import Document
+from models.errors import CorpusError
+from models.inline import parse_inline
+from models.schema import Schema
+from models.studio_format import Problem, document_to_task, dumps_tasks
+from models.validation import check_document
+
+REQUIRED_META = ("country", "conflict", "year", "genre")
+
+
+def markup_to_document(path: Path) -> Document:
+    doc = parse_inline(path.read_text(encoding="utf-8"), doc_id=path.stem)
+    data = dict(doc.meta.get("data", {}))
+    missing = [k for k in REQUIRED_META if k not in data]
+    if missing:
+        raise CorpusError(f"{path}: front matter lacks {', '.join(missing)}")
+    data = {"article_id": path.stem, "source": f"{path.stem}.txt", "written_for_project": True, **data}
+    return Document(doc.id, doc.text, doc.entities, doc.relations, {"data": data})
+
+
+def import_markup(
+    paths: list[Path], seeds_dir: Path, corpus_dir: Path, schema: Schema, first_task_id: int = 1000
+) -> tuple[list[str], list[Problem]]:
+    """Write each valid markup file into the corpus; returns (written ids, problems)."""
+    written: list[str] = []
+    problems: list[Problem] = []
+    for n, path in enumerate(sorted(paths)):
+        try:
+            doc = markup_to_document(path)
+        except CorpusError as exc:
+            problems.append(Problem(str(path), str(exc)))
+            continue
+        found = check_document(doc, schema, str(path))
+        if found:
+            problems.extend(found)
+            continue
+        task_id = _stable_task_id(doc.id, first_task_id + n)
+        atomic_write_text(seeds_dir / f"{doc.id}.txt", doc.text)
+        atomic_write_text(corpus_dir / f"{doc.id}.json", dumps_tasks([document_to_task(doc, task_id)]))
+        written.append(doc.id)
+    return written, problems
+
+
+def _stable_task_id(doc_id: str, fallback: int) -> int:
+    """Articles are named ``NNN_slug``; their number is their task id."""
+    head = doc_id.split("_", 1)[0]
+    return int(head) if head.isdigit() else fallback
