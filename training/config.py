@@ -1,0 +1,68 @@
+"""The training config: one typed, strict YAML file per run (unknown keys are errors).
+
+>>> cfg = load_train_config("configs/smoke.yaml", ["--tagger.epochs", "2"])
+>>> cfg.tagger.epochs, cfg.encoder
+(2, 'bundled:minilm-l6')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.yaml_config import load_config
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(Strict):
+    corpus: str = "data/corpus"
+    splits: str = "data/splits.json"
+    seeds: str | None = "seeds"
+    train_limit: int | None = Field(None, ge=1, description="use only the first N training articles")
+    dev_limit: int | None = Field(None, ge=1)
+
+
+class WindowConfig(Strict):
+    max_tokens: int = Field(128, ge=16, le=512, description="encoder window incl. special tokens")
+    overlap_sentences: int = Field(1, ge=0)
+
+
+class OptimConfig(Strict):
+    epochs: float = Field(10, gt=0)
+    learning_rate: float = Field(2e-4, gt=0)
+    batch_size: int = Field(16, ge=1)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    patience: int = Field(3, ge=1, description="evaluations without dev improvement before stopping")
+    max_steps: int = Field(-1, description="stop after this many steps (-1: no limit)")
+    save_steps: int | None = Field(None, ge=1, description="checkpoint every N steps (default: each epoch)")
+
+
+class RelationConfig(OptimConfig):
+    epochs: float = 8
+    learning_rate: float = 1e-4
+    sentence_window: int = Field(1, ge=0, description="candidate tails within this many sentences")
+    max_tokens: int = Field(256, ge=32, le=512)
+
+
+class TrainConfig(Strict):
+    seed: int = 13
+    output_dir: str = "runs/default/model"
+    schema_path: str = Field("configs/schema.yaml", alias="schema")
+    encoder: str = "bundled:minilm-l6"
+    precision: Literal["fp32", "bf16"] = "fp32"
+    data: DataConfig = DataConfig()
+    windows: WindowConfig = WindowConfig()
+    tagger: OptimConfig = OptimConfig()
+    relations: RelationConfig = RelationConfig()
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def load_train_config(path: str | Path, overrides: Sequence[str] = ()) -> TrainConfig:
+    return load_config(path, TrainConfig, overrides)

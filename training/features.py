@@ -1,0 +1,66 @@
+"""Documents -> model inputs for the tagger and the relation classifier.
+
+Both use the shared pure functions of :mod:`models.alignment` and :mod:`models.relation_inputs`,
+the same ones inference uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.alignment import AlignmentReport, make_windows, tokenize, window_token_labels, word_tags
+from models.document import Document
+from models.relation_inputs import CandidateStats, build_head_examples
+from models.schema import Schema
+from models.sentences import sentence_spans
+from training.collate import head_example_row
+
+
+@dataclass
+class FeatureReport:
+    alignment: AlignmentReport = field(default_factory=AlignmentReport)
+    candidates: CandidateStats = field(default_factory=CandidateStats)
+    windows: int = 0
+    heads: int = 0
+
+
+def tagger_features(
+    docs: list[Document], tokenizer, schema: Schema, max_tokens: int, overlap_sentences: int,
+    report: FeatureReport,
+) -> list[dict]:
+    """One row per window: ``input_ids``, ``labels`` (IOB2 ids on first subwords, else -100)."""
+    tag_index = {t: i for i, t in enumerate(schema.iob2_labels())}
+    budget = max_tokens - 2  # [CLS] ... [SEP]
+    rows = []
+    for doc in docs:
+        tok = tokenize(tokenizer, doc.text)
+        tags, align = word_tags(tok, doc.entities)
+        report.alignment.merge(align)
+        tag_ids = [tag_index[t] for t in tags]
+        spans = [(e.start, e.end) for e in doc.entities]
+        for window in make_windows(tok, sentence_spans(doc.text), budget, overlap_sentences, spans):
+            ids = [tokenizer.cls_token_id, *tok.input_ids[window.start : window.end], tokenizer.sep_token_id]
+            rows.append({"input_ids": ids, "labels": window_token_labels(tok, window, tag_ids),
+                         "doc_id": doc.id})
+            report.windows += 1
+    return rows
+
+
+def relation_features(
+    docs: list[Document], tokenizer, schema: Schema, markers: list[str], sentence_window: int,
+    max_tokens: int, report: FeatureReport,
+) -> list[dict]:
+    """One row per casualty head with its candidate tails and gold classes (``none`` = 0)."""
+    marker_ids = {m: tokenizer.convert_tokens_to_ids(m) for m in markers}
+    special = (tokenizer.cls_token_id, tokenizer.sep_token_id)
+    rows = []
+    for doc in docs:
+        tok = tokenize(tokenizer, doc.text)
+        gold = {(r.head, r.tail): r.label for r in doc.relations}
+        for ex in build_head_examples(
+            tok, list(doc.entities), schema, sentence_spans(doc.text), marker_ids, special,
+            sentence_window, max_tokens, gold=gold, stats=report.candidates,
+        ):
+            rows.append({**head_example_row(ex), "labels": ex.labels, "doc_id": doc.id})
+            report.heads += 1
+    return rows

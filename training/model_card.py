@@ -1,0 +1,101 @@
+"""Write the trained model directory (weights, labels, schema, config, metrics, model card)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from models.atomic import atomic_write_text
+from models.model_dir import ModelLabels
+from models.schema import Schema
+from models.yaml_config import dump_config
+from training.config import TrainConfig
+
+
+def write_model_dir(out: Path, config: TrainConfig, schema: Schema, tagger, tag_tokenizer,
+                    relation_model, rel_tokenizer, result: dict) -> None:
+    """Build the directory beside ``out`` and swap it into place, so a crash leaves the old one."""
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    tagger.save_pretrained(tmp / "tagger")
+    tag_tokenizer.save_pretrained(tmp / "tagger")
+    relation_model.save(tmp / "relation")
+    rel_tokenizer.save_pretrained(tmp / "relation")
+    (tmp / "schema.yaml").write_text(schema.to_yaml(), encoding="utf-8")
+    (tmp / "labels.json").write_text(ModelLabels.from_schema(schema).to_json())
+    (tmp / "config.yaml").write_text(dump_config(config), encoding="utf-8")
+    logs = {stage: result[stage].pop("log_history") for stage in ("tagger", "relations")}
+    (tmp / "training_log.json").write_text(json.dumps(logs, indent=1))
+    metrics = {"dev": {"tagger": result["tagger"]["dev"], "relations": result["relations"]["dev"]},
+               "training": result}
+    (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    (tmp / "README.md").write_text(render_model_card(config, schema, metrics), encoding="utf-8")
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: dict | None = None) -> str:
+    t = metrics["training"]
+    dev_tag, dev_rel = metrics["dev"]["tagger"], metrics["dev"]["relations"]
+    lines = [
+        f"# toll model: {Path(config.output_dir).name}",
+        "",
+        "Token classifier (casualty figures, actors, sources, places, dates, weapons) and marker-based",
+        "relation classifier (perpetrator, source, location, date, weapon) for conflict news.",
+        "",
+        "## Training",
+        f"- Encoder: `{config.encoder}`; schema `{schema.name}` v{schema.version} "
+        f"({len(schema.entity_labels)} entity labels, {len(schema.relation_labels)} relations).",
+        f"- Data: `{config.data.corpus}` with splits `{config.data.splits}`: {t['train_articles']} training "
+        f"and {t['dev_articles']} dev articles. The corpus is the project's own: one real AFP article and "
+        "articles written for the project (see `data/README.md`), not real reporting.",
+        f"- Tagger: {t['tagger']['train_windows']} training windows of at most {config.windows.max_tokens} "
+        f"tokens; {len(t['tagger']['alignment']['misaligned'])} spans snapped to word boundaries, "
+        f"{len(t['tagger']['alignment']['dropped'])} dropped.",
+        f"- Relation classifier: {t['relations']['candidates']['candidates']} candidate pairs from "
+        f"{t['relations']['candidates']['heads']} casualty spans within {config.relations.sentence_window} "
+        f"sentence(s); {t['relations']['candidates']['gold_outside_candidates']} gold relations fall "
+        "outside the candidate window.",
+        f"- Time: {t['seconds_total'] / 60:.1f} min on {_machine()} "
+        f"(tagger {t['tagger']['seconds'] / 60:.1f} min, relations {t['relations']['seconds'] / 60:.1f} min); "
+        f"seed {config.seed}; world size {t['tagger']['world_size']}.",
+        "",
+        "## Dev scores (used for early stopping)",
+        "| model | precision | recall | F1 |",
+        "|---|---|---|---|",
+        f"| tagger (seqeval strict IOB2, micro) | {dev_tag.get('precision', 0):.3f} | "
+        f"{dev_tag.get('recall', 0):.3f} | {dev_tag.get('f1', 0):.3f} |",
+        f"| relations (gold entities, micro) | {dev_rel.get('precision', 0):.3f} | "
+        f"{dev_rel.get('recall', 0):.3f} | {dev_rel.get('f1', 0):.3f} |",
+        "",
+    ]
+    if test:
+        lines += ["## Test scores", "", test["summary_markdown"], ""]
+    lines += [
+        "## Limits",
+        "- Trained on English wire-style reporting, mostly written for the project; expect lower scores",
+        "  on other genres, on machine-translated text and on very long or badly segmented pages.",
+        "- The bundled encoder is uncased: capitalization, a strong cue for names, is not seen.",
+        "- Relations are only predicted within the configured sentence window around a figure.",
+        "- Scores are model probabilities; see the reliability diagram in the evaluation report before",
+        "  using them as confidence.",
+        "",
+        "Reproduce: `toll-train <config>` then `toll-eval --model <this directory>`.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _machine() -> str:
+    import platform
+
+    import torch
+
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
+    return f"{device}, torch {torch.__version__}, {platform.machine()}"

@@ -1,0 +1,96 @@
+"""Hugging Face ``Trainer`` set-up shared by the two models: arguments, metrics, early stopping."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+from models.scoring import relation_class_scores, strict_entity_scores
+from training.config import OptimConfig, TrainConfig
+
+
+def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, group_by_length: bool) -> TrainingArguments:
+    strategy = "steps" if optim.save_steps else "epoch"
+    return TrainingArguments(
+        output_dir=work_dir,
+        seed=config.seed,
+        data_seed=config.seed,
+        num_train_epochs=optim.epochs,
+        max_steps=optim.max_steps,
+        learning_rate=optim.learning_rate,
+        per_device_train_batch_size=optim.batch_size,
+        per_device_eval_batch_size=max(optim.batch_size, 32),
+        weight_decay=optim.weight_decay,
+        warmup_steps=optim.warmup_ratio,  # transformers 5: a float < 1 is a ratio of total steps
+        lr_scheduler_type="linear",
+        eval_strategy=strategy,
+        save_strategy=strategy,
+        eval_steps=optim.save_steps,
+        save_steps=optim.save_steps,
+        logging_strategy="steps",
+        logging_steps=10,
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="f1",
+        greater_is_better=True,
+        report_to="none",
+        use_cpu=not torch.cuda.is_available(),
+        bf16=config.precision == "bf16",
+        train_sampling_strategy="group_by_length" if group_by_length else "random",
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+        restore_callback_states_from_checkpoint=True,
+        ddp_backend=_ddp_backend(),
+    )
+
+
+def _ddp_backend() -> str | None:
+    """gloo for CPU ranks under torchrun / accelerate launch; the default (NCCL) on GPUs."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available():
+        return "gloo"
+    return None
+
+
+def argmax_logits(logits, labels):
+    """Keep only the argmax so evaluation does not hold every logit in memory."""
+    if isinstance(logits, tuple):
+        logits = logits[0]
+    return logits.argmax(dim=-1)
+
+
+def tagger_metrics(tags: list[str]):
+    def compute(eval_pred) -> dict[str, float]:
+        preds, labels = eval_pred.predictions, eval_pred.label_ids
+        gold_seqs, pred_seqs = [], []
+        for p_row, l_row in zip(preds, labels):
+            keep = l_row != -100
+            gold_seqs.append([tags[i] for i in l_row[keep]])
+            pred_seqs.append([tags[i] if i >= 0 else "O" for i in p_row[keep]])
+        scores = strict_entity_scores(gold_seqs, pred_seqs)
+        return {"f1": scores["micro"]["f1"], "precision": scores["micro"]["precision"],
+                "recall": scores["micro"]["recall"], "macro_f1": scores["macro"]["f1"]}
+    return compute
+
+
+def relation_metrics(classes: list[str]):
+    def compute(eval_pred) -> dict[str, float]:
+        scores = relation_class_scores(np.asarray(eval_pred.label_ids), np.asarray(eval_pred.predictions), classes)
+        return {k: scores["micro"][k] for k in ("f1", "precision", "recall")}
+    return compute
+
+
+def make_trainer(model, args, train_set, dev_set, collator, metrics, patience: int, tokenizer) -> Trainer:
+    return Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_set,
+        eval_dataset=dev_set,
+        data_collator=collator,
+        processing_class=tokenizer,
+        compute_metrics=metrics,
+        preprocess_logits_for_metrics=argmax_logits,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=patience)],
+    )
