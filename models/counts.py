@@ -254,3 +254,27 @@ def _head_noun(words: list[str]) -> str | None:
 def _looks_plural(noun: str) -> bool:
     noun = noun.split("-")[-1]
     return noun in PLURAL_NOUNS_WITHOUT_S or (noun.endswith("s") and not noun.endswith("ss"))
+
+
+_PREFIX_WORDS = sorted(
+    {p for p, _ in QUALIFIERS} | SKIPPABLE | set(VAGUE) | set(PAIRS) | NUMBER_WORDS
+    | {"a", "an", "one", "between", "to", "or", "of", "dozen", "score"} | set(UNITS),
+    key=lambda p: -len(p),
+)
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_ONES = "one|two|three|four|five|six|seven|eight|nine"
+_LEADING = re.compile(
+    rf"^(?:(?:{_TENS})-(?:{_ONES})\b(?!-)|(?:" + "|".join(re.escape(p) for p in _PREFIX_WORDS) + r")\b(?!-)|\d[\d,.]*(?![-\w])|[-–—,;:()]|\s)+",
+    re.I,
+)
+
+
+def victim_text(text: str) -> str:
+    """The casualty span without its count: who the victims were.
+
+    >>> victim_text("at least seven Afghan intelligence personnel")
+    'Afghan intelligence personnel'
+    >>> victim_text("24, including mothers and infants"), victim_text("18"), victim_text("dozens of people")
+    ('including mothers and infants', '', 'people')
+    """
+    return _LEADING.sub("", text).strip()

@@ -13,7 +13,7 @@ from models.document import Document
 from models.relation_inputs import CandidateStats, build_head_examples
 from models.schema import Schema
 from models.sentences import sentence_spans
-from training.collate import head_example_row
+from models.collate_relations import head_example_row
 
 
 @dataclass

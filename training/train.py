@@ -23,7 +23,7 @@ from models.model_dir import ModelLabels
 from models.networks import MarkerRelationModel, load_token_classifier
 from models.schema import Schema
 from models.yaml_config import dump_config
-from training.collate import RelationCollator
+from models.collate_relations import RelationCollator
 from training.config import TrainConfig
 from training.features import FeatureReport, relation_features, tagger_features
 from training.trainer_setup import (make_trainer, relation_metrics, tagger_metrics,

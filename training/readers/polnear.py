@@ -18,11 +18,13 @@ What :func:`read_polnear` keeps:
 - one annotator per article (the lowest annotator id) unless ``all_annotators=True``, which gives
   one Document per ``.ann`` file, id ``<article>_<annotator>``.
 
->>> ann = "T1\\tSource 0 6\\tPolice\\nT2\\tCue 7 11\\tsaid\\nT3\\tContent 12 18;23 29\\ttwo he died\\n" \\
+>>> ann = "T1\\tSource 0 6\\tPolice\\nT2\\tCue 7 11\\tsaid\\nT3\\tContent 12 15;27 31\\ttwo died\\n" \\
 ...       "T4\\tAttribution 7 11\\tsaid\\nE1\\tAttribution:T4 Source:T1 Cue:T2 Content:T3\\n"
 >>> doc = brat_document("d1", "Police said two, he added, died", ann, "d1.ann")
 >>> [(e.id, e.label, doc.span_text(e)) for e in doc.entities]
-[('T1', 'Source', 'Police'), ('T2', 'Cue', 'said'), ('T3', 'Content', 'two, h'), ('T3.2', 'Content', 'added,')]
+[('T1', 'Source', 'Police'), ('T2', 'Cue', 'said'), ('T3', 'Content', 'two'), ('T3.2', 'Content', 'died')]
+>>> [(r.head, r.label, r.tail) for r in doc.relations], doc.meta["skipped"]
+([('T2', 'Source', 'T1'), ('T2', 'Content', 'T3'), ('T2', 'Content', 'T3.2')], {'Attribution': 1})
 """
 
 from __future__ import annotations

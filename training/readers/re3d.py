@@ -13,9 +13,9 @@ confidence 0 ("Syria": Location 0, Organisation 1). :func:`read_re3d` keeps enti
 ``token<TAB>BIO tag`` per line, a blank line between sentences. :func:`read_conflibert_re3d`
 gives one Document per sentence, tokens joined with single spaces.
 
->>> doc = next(read_re3d(dataset_root("re3d")))                  # doctest: +SKIP
->>> doc.text[:35], [(e.label, doc.span_text(e)) for e in doc.sorted_entities()[:2]]  # doctest: +SKIP
-('Syria has accused Israel of bombard', [('Organisation', 'Syria'), ('Organisation', 'Israel')])
+>>> docs = list(read_re3d(dataset_root("re3d")))                  # doctest: +SKIP
+>>> len(docs), sum(len(d.entities) for d in docs), sum(len(d.relations) for d in docs)  # doctest: +SKIP
+(98, 3500, 1267)
 >>> docs = conll_documents(["Carter\\tB-Person", "thanked\\tO", "the\\tB-Organisation",
 ...     "United\\tI-Organisation", "States\\tI-Organisation"], "toy.txt", "toy")
 >>> [(e.label, docs[0].span_text(e)) for e in docs[0].entities]

@@ -1,4 +1,4 @@
-"""Batch padding for the relation classifier (the tagger uses ``DataCollatorForTokenClassification``)."""
+"""Batch padding for the relation classifier, shared by training and inference."""
 
 from __future__ import annotations
 

@@ -1,0 +1,44 @@
+# The whole workflow in one place: set up -> check the corpus -> train -> evaluate -> predict.
+# `make all` runs it on the default config; `make test` runs the test suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CONFIG ?= configs/default.yaml
+RUN    ?= runs/default
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: all setup check train evaluate predict test test-quick clean
+
+all: check train evaluate predict
+
+# torch is installed first, pinned to the CPU wheel, so nothing pulls a multi-GB CUDA build.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+check: setup
+	$(BIN)/toll-train $(CONFIG) --check
+
+train: setup
+	$(BIN)/toll-train $(CONFIG) --output_dir $(RUN)/model
+
+evaluate: setup
+	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split test --out $(RUN)/eval
+
+predict: setup
+	$(BIN)/toll-predict seeds --model $(RUN)/model --out $(RUN)/predictions.jsonl --csv $(RUN)/casualties.csv
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-quick: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf runs

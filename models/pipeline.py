@@ -1,0 +1,202 @@
+"""The inference module: texts in, entities, relations and casualty records out.
+
+The batch path is written once (:meth:`Pipeline.predict_documents`); everything else wraps it.
+Long articles are read in overlapping sentence-aligned windows and merged; nothing is truncated.
+Windows and relation inputs from many documents are sorted by length before batching.
+
+Example (with a model trained by ``configs/default.yaml``)::
+
+    >>> pipe = Pipeline.from_pretrained("runs/default/model")            # doctest: +SKIP
+    >>> rec = pipe.predict_text("A car bomb killed at least seven soldiers in Ghazni "
+    ...                         "on Monday, police said.")                  # doctest: +SKIP
+    >>> rec["casualties"][0]                                             # doctest: +SKIP
+    {'type': 'killed', 'count': {'value': 7, 'low': 7, 'high': None, 'qualifier': 'at_least'},
+     'entity': 'T2', 'text': 'at least seven soldiers', 'start': 18, 'end': 41,
+     'victim': 'soldiers', 'score': 0.97, 'perpetrators': [], 'sources': ['police'],
+     'locations': ['Ghazni'], 'dates': ['Monday'], 'weapons': ['A car bomb']}
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import torch
+
+from models.collate_relations import head_example_row, pad_relation_batch
+from models.alignment import TokenizedText, make_windows, spans_from_word_tags, tokenize
+from models.decoding import viterbi_tags
+from models.document import Document, Entity, Relation
+from models.model_dir import ModelLabels, check_model_dir
+from models.networks import MarkerRelationModel, load_token_classifier
+from models.records import casualty_records, toll_groups
+from models.relation_inputs import build_head_examples
+from models.schema import Schema
+from models.sentences import sentence_spans
+from models.yaml_config import read_yaml
+
+
+@dataclass
+class Prediction:
+    """A document with predicted entities and relations, and its casualty records."""
+
+    document: Document
+    casualties: list[dict]
+    tolls: list[dict]
+
+    def to_record(self) -> dict:
+        doc = self.document
+        return {
+            "id": doc.id,
+            "entities": [{"id": e.id, "label": e.label, "start": e.start, "end": e.end,
+                          "text": doc.span_text(e), "score": round(e.score or 0.0, 4)}
+                         for e in doc.entities],
+            "relations": [{"head": r.head, "tail": r.tail, "label": r.label,
+                           "score": round(r.score or 0.0, 4)} for r in doc.relations],
+            "casualties": self.casualties,
+            "tolls": self.tolls,
+        }
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Pipeline:
+    """Tagger + relation classifier + count normalization + record assembly."""
+
+    def __init__(self, schema: Schema, labels: ModelLabels, tagger, tokenizer, relation_model,
+                 rel_tokenizer, config: dict, batch_size: int = 16, device: str = "cpu"):
+        self.schema = schema
+        self.labels = labels
+        self.tagger = tagger.to(device).eval()
+        self.tokenizer = tokenizer
+        self.relation_model = relation_model.to(device).eval()
+        self.rel_tokenizer = rel_tokenizer
+        self.batch_size = batch_size
+        self.device = device
+        self.max_tokens = config["windows"]["max_tokens"]
+        self.overlap = config["windows"]["overlap_sentences"]
+        self.sentence_window = config["relations"]["sentence_window"]
+        self.rel_max_tokens = config["relations"]["max_tokens"]
+        self.marker_ids = {m: rel_tokenizer.convert_tokens_to_ids(m) for m in labels.markers}
+        self.model_version = config.get("model_version", "toll")
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, batch_size: int = 16, device: str | None = None) -> "Pipeline":
+        """Load a model directory written by ``toll-train`` (checked: schema, labels, safetensors)."""
+        from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        directory = Path(directory)
+        schema, labels = check_model_dir(directory)
+        config = read_yaml(directory / "config.yaml")
+        config["model_version"] = f"{directory.resolve().name}"
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        tagger = load_token_classifier(str(directory / "tagger"))
+        tokenizer = AutoTokenizer.from_pretrained(directory / "tagger")
+        relation_model = MarkerRelationModel.load(directory / "relation")
+        rel_tokenizer = AutoTokenizer.from_pretrained(directory / "relation")
+        return cls(schema, labels, tagger, tokenizer, relation_model, rel_tokenizer, config,
+                   batch_size=batch_size, device=device)
+
+    # -- public API ------------------------------------------------------------------------
+    def predict_text(self, text: str, doc_id: str = "0") -> dict:
+        """One text -> one output record (a thin wrapper of the batch path)."""
+        return self.predict_texts([text], ids=[doc_id])[0]
+
+    def predict_texts(self, texts: list[str], ids: list[str] | None = None) -> list[dict]:
+        ids = ids or [str(i) for i in range(len(texts))]
+        docs = [Document(i, t) for i, t in zip(ids, texts)]
+        return [p.to_record() for p in self.predict_documents(docs)]
+
+    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64,
+                          min_score: float = 0.0, entities_given: bool = False) -> Iterator[Prediction]:
+        """Stream predictions for documents, ``chunk_size`` documents per length-sorted pass.
+        With ``entities_given`` the documents' own entities are kept and only relations are
+        predicted (relation scoring on gold entities)."""
+        docs = iter(docs)
+        while chunk := list(itertools.islice(docs, chunk_size)):
+            yield from self._predict_chunk(chunk, min_score, entities_given)
+
+    # -- the batch path --------------------------------------------------------------------
+    @torch.inference_mode()
+    def _predict_chunk(self, docs: list[Document], min_score: float, entities_given: bool) -> list[Prediction]:
+        toks = [tokenize(self.tokenizer, d.text) for d in docs]
+        sentences = [sentence_spans(d.text) for d in docs]
+        if entities_given:
+            entities = [list(d.entities) for d in docs]
+        else:
+            entities = self._tag(toks, sentences, min_score)
+        relations = self._relate(toks, sentences, entities, min_score)
+        out = []
+        for doc, ents, rels, sents in zip(docs, entities, relations, sentences):
+            pred_doc = doc.with_annotations(ents, rels)
+            records = casualty_records(pred_doc, self.schema, sents)
+            out.append(Prediction(pred_doc, records, toll_groups(records)))
+        return out
+
+    def _tag(self, toks: list[TokenizedText], sentences, min_score: float) -> list[list[Entity]]:
+        n_tags = len(self.labels.tags)
+        budget = self.max_tokens - 2
+        jobs = []  # (doc index, window)
+        for d, (tok, sents) in enumerate(zip(toks, sentences)):
+            for w in make_windows(tok, sents, budget, self.overlap):
+                jobs.append((d, w))
+        token_probs = [np.zeros((t.n_tokens, n_tags), dtype=np.float32) for t in toks]
+        jobs.sort(key=lambda j: j[1].end - j[1].start)
+        cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
+        for batch in _batches(jobs, self.batch_size):
+            length = max(w.end - w.start for _, w in batch) + 2
+            ids = torch.full((len(batch), length), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), length), dtype=torch.long)
+            for i, (d, w) in enumerate(batch):
+                row = [cls_id, *toks[d].input_ids[w.start : w.end], sep_id]
+                ids[i, : len(row)] = torch.tensor(row)
+                mask[i, : len(row)] = 1
+            logits = self.tagger(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+            probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+            for i, (d, w) in enumerate(batch):
+                a, b = w.own_start, w.own_end
+                token_probs[d][a:b] = probs[i, 1 + a - w.start : 1 + b - w.start]
+        return [self._decode(tok, probs, min_score) for tok, probs in zip(toks, token_probs)]
+
+    def _decode(self, tok: TokenizedText, token_probs: np.ndarray, min_score: float) -> list[Entity]:
+        if not tok.word_spans:
+            return []
+        word_probs = token_probs[tok.word_first_token]
+        best = viterbi_tags(np.log(np.clip(word_probs, 1e-9, 1.0)), self.labels.tags)
+        tags = [self.labels.tags[i] for i in best]
+        entities = []
+        for k, (start, end, label, w0, w1) in enumerate(spans_from_word_tags(tok, tags), 1):
+            score = float(np.mean([word_probs[w, best[w]] for w in range(w0, w1)]))
+            if score >= min_score:
+                entities.append(Entity(f"T{k}", start, end, label, round(score, 4)))
+        return entities
+
+    def _relate(self, toks, sentences, entities, min_score: float) -> list[list[Relation]]:
+        special = (self.rel_tokenizer.cls_token_id, self.rel_tokenizer.sep_token_id)
+        jobs = []
+        for d, (tok, sents, ents) in enumerate(zip(toks, sentences, entities)):
+            for ex in build_head_examples(tok, ents, self.schema, sents, self.marker_ids, special,
+                                          self.sentence_window, self.rel_max_tokens):
+                jobs.append((d, ex))
+        jobs.sort(key=lambda j: len(j[1].input_ids))
+        results: list[list[Relation]] = [[] for _ in toks]
+        classes = self.labels.relations
+        for batch in _batches(jobs, self.batch_size):
+            tensors = pad_relation_batch([head_example_row(ex) for _, ex in batch], self.rel_tokenizer.pad_token_id)
+            tensors = {k: v.to(self.device) for k, v in tensors.items()}
+            probs = torch.softmax(self.relation_model(**tensors)["logits"], dim=-1).cpu().numpy()
+            for i, (d, ex) in enumerate(batch):
+                for k, tail in enumerate(ex.tail_ids):
+                    c = int(probs[i, k].argmax())
+                    if c != 0 and probs[i, k, c] >= min_score:
+                        results[d].append(Relation(ex.head_id, tail, classes[c], round(float(probs[i, k, c]), 4)))
+        return results
+

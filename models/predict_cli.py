@@ -1,0 +1,93 @@
+"""``toll-predict INPUT... --model DIR --out OUT.jsonl [--csv OUT.csv]``
+
+Predict casualty records for articles: ``.txt`` files or folders of them, ``.jsonl`` with ``id``
+and ``text``, ``.csv`` with a text column, or ``-`` for standard input. Writes one JSON line per
+document (to standard output when no ``--out`` is given) and optionally a flat CSV of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.errors import TollError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="toll-predict", description=__doc__.splitlines()[0])
+    p.add_argument("inputs", nargs="+", help="files, folders, .jsonl, .csv, or - for stdin")
+    p.add_argument("--model", required=True, help="model directory written by toll-train")
+    p.add_argument("--out", help="output JSONL (default: standard output)")
+    p.add_argument("--csv", help="also write a flat CSV of casualty records here")
+    p.add_argument("--min-score", type=float, default=0.0, help="drop entities/relations scored below this")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--text-column", default="text", help="CSV/JSONL field holding the text")
+    p.add_argument("--id-column", default="id", help="CSV/JSONL field holding the document id")
+    p.add_argument("--encoding-errors", choices=["replace", "strict"], default="replace",
+                   help="replace undecodable bytes (counted) or refuse the file")
+    p.add_argument("--skip-bad", action="store_true", help="skip bad JSONL lines and binary files, counted")
+    p.add_argument("--resume", action="store_true", help="skip documents already in OUT, append the rest")
+    p.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from models.inputs import InputOptions, InputReport, count_inputs, read_inputs
+    from models.outputs import JsonlWriter, completed_ids, write_casualty_csv
+    from models.pipeline import Pipeline
+
+    if args.csv and not args.out:
+        raise TollError("--csv needs --out (the CSV is made from the JSONL)")
+    pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
+    options = InputOptions(args.text_column, args.id_column, args.encoding_errors, args.skip_bad)
+    report = InputReport()
+    done = completed_ids(Path(args.out)) if (args.out and args.resume) else set()
+    docs = (d for d in read_inputs(args.inputs, options, report) if d.id not in done)
+    writer = JsonlWriter(Path(args.out), resume=args.resume) if args.out else None
+    total = count_inputs(args.inputs)
+    bar = tqdm(total=None if total is None else max(0, total - len(done)), unit="doc",
+               disable=args.no_progress or None, file=sys.stderr)
+    written = 0
+    try:
+        for prediction in pipeline.predict_documents(docs, min_score=args.min_score):
+            record = prediction.to_record()
+            if writer:
+                writer.write(record)
+            else:
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+            bar.update(1)
+        if writer:
+            writer.finish()
+    finally:
+        bar.close()
+        if writer:
+            writer.close()
+    for message in report.skipped:
+        print(f"skipped: {message}", file=sys.stderr)
+    resumed = f", {len(done)} already done" if done else ""
+    print(f"{report.summary()}; {written} predicted{resumed}", file=sys.stderr)
+    if args.csv:
+        rows = write_casualty_csv(Path(args.out), Path(args.csv))
+        print(f"{rows} casualty record(s) -> {args.csv}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except TollError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: complete lines are kept; rerun with --resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
