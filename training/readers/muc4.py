@@ -69,6 +69,7 @@ _COUNT_PREFIX = re.compile(
     rf"(?:{_NUMBER}(?:[\s-]+(?:AND\s+)?{_NUMBER})*\s+(?:OF\s+THE\s+|OF\s+THEM\s+)?)?(?:OTHER\s+)?$",
     re.I,
 )
+_PRONOUN_HEADS = {"", "THOSE", "ALL THOSE", "ALL", "ONE", "ONES", "THE ONES", "ANYONE", "EVERYONE"}
 _DETERMINER = re.compile(r"(?<!\S)(?:THE|A|AN)\s+$", re.I)
 _CUES = {
     "KILLED": r"KILL|DEAD|DEATH|DIED|\bDIE|DYING|MURDER|ASSASSIN|SLAIN|SLAY|EXECUT|MASSACRE|BOD(?:Y|IES)|CORPSE|LIVES|FATAL|SHOT",
@@ -265,7 +266,9 @@ def _closest(targets: list[tuple[int, int]], span: tuple[int, int]) -> tuple[int
 def _cut_relative(text: str, start: int, end: int) -> tuple[int, int]:
     """Relative clauses are outside a casualty span: "16 PEASANTS WHO WERE MEMBERS ..." -> "16 PEASANTS"."""
     clause = re.search(r"[\s,]+(?:WHO|WHOM|WHICH|THAT)\s", text[start:end], re.I)
-    return (start, start + clause.start()) if clause and clause.start() > 0 else (start, end)
+    if clause is None or text[start : start + clause.start()].upper() in _PRONOUN_HEADS:
+        return start, end  # "THOSE WHO DIED" keeps its clause: "THOSE" alone names no one
+    return start, start + clause.start()
 
 
 def _victim_spans(

@@ -1,0 +1,100 @@
+"""``toll-eval --model DIR [--split test | --data FILE_OR_DIR ...] --out DIR``
+
+Evaluate a trained model on annotated articles and write ``report.md``, ``report.html`` (plots
+embedded) and ``metrics.json``. By default the data is the split named by ``--split`` of the
+corpus in the model's own training config (or ``--config``); ``--data`` takes Label Studio exports
+instead. Evaluating the test split also records the scores in the model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.errors import TollError
+
+
+def load_gold(args) -> tuple[list, str]:
+    from models.corpus import load_corpus
+    from models.schema import Schema
+    from models.studio_format import read_documents
+    from training.config import load_train_config
+
+    if args.data:
+        docs = []
+        for item in args.data:
+            path = Path(item)
+            files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+            for file in files:
+                docs.extend(read_documents(file))
+        return docs, ", ".join(args.data)
+    config_path = args.config or Path(args.model) / "config.yaml"
+    config = load_train_config(config_path)
+    schema = Schema.load(config.schema_path)
+    corpus = load_corpus(config.data.corpus, config.data.splits, schema, config.data.seeds)
+    if corpus.problems:
+        raise TollError(f"{config.data.corpus}: {len(corpus.problems)} corpus problem(s); run toll-train --check")
+    if args.split not in corpus.splits:
+        raise TollError(f"{config.data.splits}: no split {args.split!r}")
+    return corpus.splits[args.split], f"{config.data.corpus} ({args.split} split)"
+
+
+def update_model_card(model_dir: Path, metrics: dict) -> None:
+    from eval.report import summary_markdown
+    from models.atomic import atomic_write_text
+    from training.config import load_train_config
+    from training.model_card import render_model_card
+    from models.schema import Schema
+
+    saved = json.loads((model_dir / "metrics.json").read_text())
+    saved["test"] = {k: metrics[k] for k in ("articles", "casualty_spans", "casualty_records",
+                                             "confidence_intervals", "relations_end_to_end",
+                                             "relations_gold_entities")}
+    saved["test"]["entity_micro_f1"] = metrics["entities"]["seqeval"]["micro"]["f1"]
+    saved["test"]["entity_macro_f1"] = metrics["entities"]["seqeval"]["macro"]["f1"]
+    atomic_write_text(model_dir / "metrics.json", json.dumps(saved, indent=2, default=str))
+    config = load_train_config(model_dir / "config.yaml")
+    card = render_model_card(config, Schema.load(model_dir / "schema.yaml"), saved,
+                             {"summary_markdown": summary_markdown(metrics)})
+    atomic_write_text(model_dir / "README.md", card)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="toll-eval", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--config", help="training config naming the corpus (default: the model's own)")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--data", nargs="*", help="Label Studio export files or folders instead of a split")
+    parser.add_argument("--out", required=True, help="folder for report.md, report.html, metrics.json")
+    parser.add_argument("--bootstrap", type=int, default=1000, help="article resamples for the 95%% CIs")
+    parser.add_argument("--no-card", action="store_true", help="do not write test scores into the model card")
+    args = parser.parse_args(argv)
+    try:
+        from eval.evaluate import evaluate
+        from eval.report import write_report
+        from models.pipeline import Pipeline
+
+        pipeline = Pipeline.from_pretrained(args.model)
+        gold, described = load_gold(args)
+        if not gold:
+            raise TollError("no annotated documents to evaluate")
+        result = evaluate(pipeline, gold, args.bootstrap)
+        log_path = Path(args.model) / "training_log.json"
+        log = json.loads(log_path.read_text()) if log_path.exists() else None
+        write_report(Path(args.out), result.metrics, f"toll evaluation: {Path(args.model).name} on {described}", log)
+        if args.split == "test" and not args.data and not args.no_card:
+            update_model_card(Path(args.model), result.metrics)
+        from eval.report import summary_markdown
+
+        print(summary_markdown(result.metrics))
+        print(f"\nreport: {Path(args.out) / 'report.md'}")
+        return 0
+    except TollError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Run a model over annotated documents and compute every score the report shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eval.bootstrap import bootstrap_f1
+from eval.calibration import entity_score_outcomes, reliability_bins
+from eval.casualties import casualty_scores
+from eval.entities import confusion, entity_scores, exact_counts
+from eval.relations import relation_counts, relation_scores, reachable_share
+from models.document import Document
+from models.pipeline import Pipeline
+from models.sentences import sentence_index, sentence_spans
+
+
+@dataclass
+class Evaluation:
+    metrics: dict
+    gold: list[Document]
+    predicted: list[Document]
+
+
+def evaluate(pipeline: Pipeline, gold: list[Document], bootstrap_samples: int = 1000) -> Evaluation:
+    schema = pipeline.schema
+    labels = list(schema.entity_labels)
+    pred = [p.document for p in pipeline.predict_documents(d.without_annotations() for d in gold)]
+    on_gold = [p.document for p in pipeline.predict_documents(
+        (d.with_annotations(d.entities, ()) for d in gold), entities_given=True)]
+    casualty_set = set(schema.casualty_labels)
+    scores, correct = entity_score_outcomes(gold, pred)
+    bins, ece = reliability_bins(scores, correct)
+    metrics = {
+        "articles": len(gold),
+        "entities": entity_scores(gold, pred, labels),
+        "casualty_spans": _casualty_span_scores(gold, pred, casualty_set),
+        "relations_gold_entities": relation_scores(gold, on_gold, list(schema.relation_labels)),
+        "relations_end_to_end": relation_scores(gold, pred, list(schema.relation_labels)),
+        "relations_reachable": reachable_share(gold, pred),
+        "casualty_records": casualty_scores(gold, pred, schema),
+        "confusion": confusion(gold, pred, labels),
+        "calibration": {"bins": bins, "ece": ece},
+        "confidence_intervals": {
+            "entity_exact_f1": bootstrap_f1([exact_counts(g, p) for g, p in zip(gold, pred)], bootstrap_samples),
+            "casualty_span_f1": bootstrap_f1([exact_counts(g, p, casualty_set) for g, p in zip(gold, pred)],
+                                             bootstrap_samples),
+            "relation_end_to_end_f1": bootstrap_f1(
+                [_sum_counts(relation_counts(g, p)) for g, p in zip(gold, pred)], bootstrap_samples),
+        },
+        "worst_errors": worst_errors(gold, pred),
+    }
+    return Evaluation(metrics, gold, pred)
+
+
+def _sum_counts(per_label: dict) -> tuple[int, int, int]:
+    return tuple(sum(v[i] for v in per_label.values()) for i in range(3))
+
+
+def _casualty_span_scores(gold, pred, casualty_set) -> dict:
+    from models.scoring import prf
+
+    tp = fp = fn = 0
+    for g, p in zip(gold, pred):
+        a, b, c = exact_counts(g, p, casualty_set)
+        tp, fp, fn = tp + a, fp + b, fn + c
+    return prf(tp, fp, fn)
+
+
+def worst_errors(gold: list[Document], pred: list[Document], limit: int = 30) -> list[dict]:
+    """Confident false positives and missed casualty figures first, with their sentences."""
+    rows = []
+    for g, p in zip(gold, pred):
+        sentences = sentence_spans(g.text)
+        gold_spans = {(e.start, e.end, e.label): e for e in g.entities}
+        pred_spans = {(e.start, e.end, e.label): e for e in p.entities}
+
+        def sentence(start):
+            if not sentences:
+                return ""
+            s, e = sentences[sentence_index(sentences, start)]
+            return g.text[s:e]
+
+        for key, e in pred_spans.items():
+            if key not in gold_spans:
+                gold_over = [f"{g.span_text(x)} ({x.label})" for x in g.entities if x.overlaps(e)]
+                rows.append({"doc": g.id, "kind": "false positive", "label": e.label, "text": p.span_text(e),
+                             "score": e.score or 0.0, "gold": "; ".join(gold_over) or "-",
+                             "sentence": sentence(e.start), "_rank": (e.score or 0.0)})
+        for key, e in gold_spans.items():
+            if key not in pred_spans:
+                pred_over = [f"{p.span_text(x)} ({x.label})" for x in p.entities if x.overlaps(e)]
+                weight = 1.5 if e.label in {"KILLED", "INJURED", "CASUALTIES"} else 1.0
+                rows.append({"doc": g.id, "kind": "missed", "label": e.label, "text": g.span_text(e),
+                             "score": None, "gold": "; ".join(pred_over) or "-",
+                             "sentence": sentence(e.start), "_rank": weight})
+    rows.sort(key=lambda r: (-r["_rank"], r["doc"], r["text"]))
+    for r in rows:
+        del r["_rank"]
+    return rows[:limit]
