@@ -31,7 +31,7 @@ from models.alignment import TokenizedText, make_windows, spans_from_word_tags, 
 from models.decoding import viterbi_tags
 from models.document import Document, Entity, Relation
 from models.model_dir import ModelLabels, check_model_dir
-from models.networks import MarkerRelationModel, load_token_classifier
+from models.backends import Backend, load_backend
 from models.records import casualty_records, toll_groups
 from models.relation_inputs import build_head_examples
 from models.schema import Schema
@@ -61,6 +61,12 @@ class Prediction:
         }
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def _batches(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -69,16 +75,14 @@ def _batches(items: list, size: int) -> Iterator[list]:
 class Pipeline:
     """Tagger + relation classifier + count normalization + record assembly."""
 
-    def __init__(self, schema: Schema, labels: ModelLabels, tagger, tokenizer, relation_model,
-                 rel_tokenizer, config: dict, batch_size: int = 16, device: str = "cpu"):
+    def __init__(self, schema: Schema, labels: ModelLabels, backend: Backend, tokenizer, rel_tokenizer,
+                 config: dict, batch_size: int = 16):
         self.schema = schema
         self.labels = labels
-        self.tagger = tagger.to(device).eval()
+        self.backend = backend
         self.tokenizer = tokenizer
-        self.relation_model = relation_model.to(device).eval()
         self.rel_tokenizer = rel_tokenizer
         self.batch_size = batch_size
-        self.device = device
         self.max_tokens = config["windows"]["max_tokens"]
         self.overlap = config["windows"]["overlap_sentences"]
         self.sentence_window = config["relations"]["sentence_window"]
@@ -87,7 +91,8 @@ class Pipeline:
         self.model_version = config.get("model_version", "toll")
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path, batch_size: int = 16, device: str | None = None) -> "Pipeline":
+    def from_pretrained(cls, directory: str | Path, batch_size: int = 16, device: str | None = None,
+                        backend: str = "torch") -> "Pipeline":
         """Load a model directory written by ``toll-train`` (checked: schema, labels, safetensors)."""
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -97,13 +102,10 @@ class Pipeline:
         schema, labels = check_model_dir(directory)
         config = read_yaml(directory / "config.yaml")
         config["model_version"] = f"{directory.resolve().name}"
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        tagger = load_token_classifier(str(directory / "tagger"))
         tokenizer = AutoTokenizer.from_pretrained(directory / "tagger")
-        relation_model = MarkerRelationModel.load(directory / "relation")
         rel_tokenizer = AutoTokenizer.from_pretrained(directory / "relation")
-        return cls(schema, labels, tagger, tokenizer, relation_model, rel_tokenizer, config,
-                   batch_size=batch_size, device=device)
+        return cls(schema, labels, load_backend(backend, directory, device), tokenizer, rel_tokenizer,
+                   config, batch_size=batch_size)
 
     # -- public API ------------------------------------------------------------------------
     def predict_text(self, text: str, doc_id: str = "0") -> dict:
@@ -125,7 +127,6 @@ class Pipeline:
             yield from self._predict_chunk(chunk, min_score, entities_given)
 
     # -- the batch path --------------------------------------------------------------------
-    @torch.inference_mode()
     def _predict_chunk(self, docs: list[Document], min_score: float, entities_given: bool) -> list[Prediction]:
         toks = [tokenize(self.tokenizer, d.text) for d in docs]
         sentences = [sentence_spans(d.text) for d in docs]
@@ -159,8 +160,7 @@ class Pipeline:
                 row = [cls_id, *toks[d].input_ids[w.start : w.end], sep_id]
                 ids[i, : len(row)] = torch.tensor(row)
                 mask[i, : len(row)] = 1
-            logits = self.tagger(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-            probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+            probs = _softmax(self.backend.tagger_logits(ids, mask))
             for i, (d, w) in enumerate(batch):
                 a, b = w.own_start, w.own_end
                 token_probs[d][a:b] = probs[i, 1 + a - w.start : 1 + b - w.start]
@@ -191,8 +191,7 @@ class Pipeline:
         classes = self.labels.relations
         for batch in _batches(jobs, self.batch_size):
             tensors = pad_relation_batch([head_example_row(ex) for _, ex in batch], self.rel_tokenizer.pad_token_id)
-            tensors = {k: v.to(self.device) for k, v in tensors.items()}
-            probs = torch.softmax(self.relation_model(**tensors)["logits"], dim=-1).cpu().numpy()
+            probs = _softmax(self.backend.relation_logits(tensors))
             for i, (d, ex) in enumerate(batch):
                 for k, tail in enumerate(ex.tail_ids):
                     c = int(probs[i, k].argmax())

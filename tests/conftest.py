@@ -26,3 +26,14 @@ def schema():
     from models.schema import Schema
 
     return Schema.load()
+
+
+@pytest.fixture(scope="session")
+def smoke_model(tmp_path_factory) -> Path:
+    """A model trained once per test session from configs/smoke.yaml (about 20 s)."""
+    from training.config import load_train_config
+    from training.train import train
+
+    out = tmp_path_factory.mktemp("smoke") / "model"
+    config = load_train_config(REPO / "configs" / "smoke.yaml", ["--output_dir", str(out)])
+    return train(config)

@@ -62,11 +62,6 @@ def assert_maps_cleanly(docs: list[Document], corpus: str, schema: Schema) -> li
     return mapped
 
 
-@pytest.fixture(scope="module")
-def schema() -> Schema:
-    return Schema.load()
-
-
 # --- re3d ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -83,7 +78,8 @@ def test_re3d_counts_documents_entities_and_relations(re3d_docs):
     }
     assert sum(len(d.relations) for d in re3d_docs) == 1267
     dropped = sum((Counter(d.meta["dropped"]) for d in re3d_docs), Counter())
-    assert dropped == {"entity_low_confidence": 1338, "relation_low_confidence": 103, "relation_end_not_kept": 60}
+    assert dropped == {
+        "entity_low_confidence": 1338, "relation_low_confidence": 103, "relation_end_not_kept": 60}
     assert_well_formed(re3d_docs)
 
 
@@ -134,7 +130,8 @@ def _conll_spans(path: Path) -> list[list[tuple[str, str]]]:
     return sentences
 
 
-@pytest.mark.parametrize("split,sentences,entities", [("train", 574, 2021), ("dev", 191, 697), ("test", 200, 676)])
+@pytest.mark.parametrize(
+    "split,sentences,entities", [("train", 574, 2021), ("dev", 191, 697), ("test", 200, 676)])
 def test_conflibert_re3d_split_counts(split, sentences, entities):
     docs = read_conflibert_re3d(_root("conflibert"), split)
     assert (len(docs), sum(len(d.entities) for d in docs)) == (sentences, entities)
@@ -220,12 +217,13 @@ def test_muc4_templates_test_split_spans_come_from_the_keys(muc4_docs, schema):
     assert dict(Counter(r.label for d in docs for r in d.relations)) == {
         "location": 241, "perpetrator": 219, "date": 64}
     keys = {}
-    for line in (_root("muc4") / "muc4_templates_with_casualties.jsonl").read_text(encoding="utf-8").splitlines():
+    jsonl = _root("muc4") / "muc4_templates_with_casualties.jsonl"
+    for line in jsonl.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         keys[record["docid"]] = record["templates"]
     for doc in docs:
-        victims = {_norm(s) for t in keys[doc.id] for entry in t["hum_tgt_effect"] + t["hum_tgt_description"]
-                   for s in entry["strings"]}
+        victims = {_norm(s) for t in keys[doc.id]
+                   for entry in t["hum_tgt_effect"] + t["hum_tgt_description"] for s in entry["strings"]}
         perps = {_norm(s) for t in keys[doc.id] for p in t["perp_individual"] + t["perp_organization"]
                  for s in p["strings"]}
         for e in doc.entities:
@@ -260,7 +258,8 @@ def test_polnear_dev_fragments_equal_brat_text_column():
     checked = 0
     for doc in docs:
         ann = (root / "data" / "dev" / "attributions" / f"{doc.id}_{doc.meta['annotator']}.ann")
-        column = {m[1]: m[2] for m in re.finditer(r"^(T\d+)\t\S+ [\d ;]+\t(.*)$", ann.read_text(encoding="utf-8"), re.M)}
+        lines = re.finditer(r"^(T\d+)\t\S+ [\d ;]+\t(.*)$", ann.read_text(encoding="utf-8"), re.M)
+        column = {m[1]: m[2] for m in lines}
         pieces: dict[str, list[str]] = {}
         for e in doc.entities:
             pieces.setdefault(e.id.split(".")[0], []).append(doc.span_text(e))
@@ -302,7 +301,9 @@ def test_mapping_label_both_mapped_and_unmapped_is_rejected(tmp_path):
 
 def test_apply_mapping_keeps_only_relations_the_schema_allows(schema):
     text = "Gunmen killed two farmers"
-    doc = Document("d", text, (Entity("a", 0, 6, "PerpInd"), Entity("k", len("Gunmen killed "), len(text), "KILLED")),
+    entities = (Entity("a", 0, len("Gunmen"), "PerpInd"),
+                Entity("k", len("Gunmen killed "), len(text), "KILLED"))
+    doc = Document("d", text, entities,
                    (Relation("k", "a", "perpetrator"), Relation("a", "k", "perpetrator")))
     mapped = apply_mapping(doc, default_mapping("muc4"), schema)
     assert [(r.head, r.label, r.tail) for r in mapped.relations] == [("k", "perpetrator", "a")]

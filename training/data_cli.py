@@ -3,6 +3,9 @@
     toll-data check [--config configs/default.yaml]
     toll-data import-markup FILE...        # inline markup -> seeds/ + data/corpus/
     toll-data show ARTICLE_ID              # print an annotated article as inline markup
+    toll-data split                        # assign new articles to train/dev/test
+    toll-data stats [--update data/README.md]
+    toll-data agreement [--update data/README.md]
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     schema = Schema.load(args.schema)
     written, problems = import_markup(
-        [Path(p) for p in args.files], Path(args.seeds), Path(args.corpus), schema
+        [Path(p) for p in args.files], None if args.no_seeds else Path(args.seeds), Path(args.corpus),
+        schema, text_from=Path(args.text_from) if args.text_from else None,
     )
     for p in problems:
         print(f"problem: {p}", file=sys.stderr)
@@ -57,6 +61,41 @@ def _cmd_split(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from models.corpus import load_corpus
+    from training.corpus_report import corpus_statistics, update_block
+
+    schema = Schema.load(args.schema)
+    corpus = load_corpus(args.corpus, args.splits, schema, args.seeds)
+    text = corpus_statistics(corpus.splits, schema)
+    print(text)
+    if args.update:
+        update_block(Path(args.update), "stats", text)
+    return 0
+
+
+def _cmd_agreement(args: argparse.Namespace) -> int:
+    import json
+
+    from models.corpus import load_annotation_dir
+    from training.corpus_report import agreement, agreement_markdown, update_block
+
+    schema = Schema.load(args.schema)
+    problems: list = []
+    first = load_annotation_dir(args.first, problems)
+    second = load_annotation_dir(args.second, problems)
+    for p in problems:
+        print(f"problem: {p}", file=sys.stderr)
+    result = agreement(first, second, schema)
+    text = agreement_markdown(result)
+    print(text)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    if args.update:
+        update_block(Path(args.update), "agreement", text)
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toll-data", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--seeds", default="seeds")
     imp.add_argument("--corpus", default="data/corpus")
     imp.add_argument("--schema", default=None)
+    imp.add_argument("--no-seeds", action="store_true", help="do not write article texts (second annotations)")
+    imp.add_argument("--text-from", help="folder whose <id>.txt the markup text must equal")
     imp.set_defaults(func=_cmd_import)
     split = sub.add_parser("split", help="assign articles to train/dev/test (stratified)")
     split.add_argument("--corpus", default="data/corpus")
@@ -74,6 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="articles pinned to the test split (default: the seed article)")
     split.add_argument("--reshuffle", action="store_true", help="ignore the existing split file")
     split.set_defaults(func=_cmd_split)
+    stats = sub.add_parser("stats", help="corpus statistics per split (Markdown)")
+    stats.add_argument("--corpus", default="data/corpus")
+    stats.add_argument("--splits", default="data/splits.json")
+    stats.add_argument("--seeds", default="seeds")
+    stats.add_argument("--schema", default=None)
+    stats.add_argument("--update", help="rewrite the stats block of this Markdown file (data/README.md)")
+    stats.set_defaults(func=_cmd_stats)
+    agree = sub.add_parser("agreement", help="agreement between two independent annotation passes")
+    agree.add_argument("--first", default="data/agreement/pass1")
+    agree.add_argument("--second", default="data/agreement/pass2")
+    agree.add_argument("--schema", default=None)
+    agree.add_argument("--json", action="store_true")
+    agree.add_argument("--update", help="rewrite the agreement block of this Markdown file (data/README.md)")
+    agree.set_defaults(func=_cmd_agreement)
     show = sub.add_parser("show", help="print an annotated article as inline markup")
     show.add_argument("article")
     show.add_argument("--corpus", default="data/corpus")

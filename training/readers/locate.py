@@ -32,8 +32,9 @@ def dataset_root(name: str) -> Path:
         if (base / name).is_dir():
             return base / name
     env = os.environ.get(ENV_VAR)
+    from_env = str(Path(env) / name) if env else "not set"
+    shared = REPO_ROOT.parent / "shared" / "datasets" / name
     raise CorpusError(
-        f"dataset {name!r} not found: looked in ${ENV_VAR} "
-        f"({env + '/' + name if env else 'not set'}) and {REPO_ROOT.parent / 'shared' / 'datasets' / name}; "
+        f"dataset {name!r} not found: looked in ${ENV_VAR} ({from_env}) and {shared}; "
         f"set {ENV_VAR} to the folder that holds {name}/"
     )

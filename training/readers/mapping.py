@@ -112,9 +112,11 @@ def flatten(entities: list[Entity], schema: Schema) -> list[Entity]:
 
 
 def apply_mapping(doc: Document, mapping: LabelMapping, schema: Schema) -> Document:
-    """Relabel ``doc`` onto ``schema``: drop unmapped, pronoun and overlapping spans; keep allowed relations.
+    """Relabel ``doc`` onto ``schema``: drop unmapped, pronoun and overlapping spans.
 
-    Spans are trimmed of edge whitespace. A label the mapping does not name raises a CorpusError.
+    Spans are trimmed of edge whitespace; overlaps keep the casualty span, else the longer one.
+    A relation is kept where the mapping maps its label and the schema allows the new pair.
+    A label the mapping does not name raises a CorpusError.
     """
     mapping.check(schema)
     dropped = {"unmapped": 0, "pronoun": 0, "overlap": 0, "relations": 0}

@@ -9,15 +9,16 @@ ConfliBERT's split via https://github.com/eventdata/ConfliBERT (``data/muc4``). 
 (``perp_individual_id`` -> PerpInd, ``perp_organization_id`` -> PerpOrg, ``phys_tgt_id`` -> Target,
 ``hum_tgt_name`` -> Victim, ``incident_instrument_id`` -> Weapon). Fillers carry no offsets:
 every occurrence of every mention is marked (case-insensitive, any whitespace between words, whole
-words); overlapping occurrences keep the longer one. A filler none of whose mentions occurs is
-counted in ``meta["fillers"]`` and listed in ``meta["not_found"]``.
+words); overlapping occurrences keep the longer one. ``meta["fills"]`` counts found and not
+found fillers per label; ``meta["not_found"]`` lists the missing ones.
 
 **Casualties from the keys** (:func:`read_muc4_templates`): ``muc4_templates_with_casualties.jsonl``
-holds one line per MUC document, its original text (from ``TASK/CORPORA``) and its relevant
-templates, parsed (slot 23 effect, slot 21 number, slots 9/10 perpetrators, slot 3 location, slot 2
-date). A victim whose effect is DEATH / INJURY (both: CASUALTIES) becomes a KILLED / INJURED span
-at each mention whose sentence has a death / injury word, widened leftwards over its count and
-determiner ("SIX JESUITS"); perpetrators become ACTOR, places LOCATION, dates DATE (written out,
+holds one line per MUC document, its raw text (copied verbatim from ``TASK/CORPORA``) and its
+relevant templates, parsed (slot 23 effect, slot 21 number, slots 9/10 perpetrators, slot 3
+location, slot 2 date). A victim whose effect is DEATH / INJURY (both: CASUALTIES) becomes a
+KILLED / INJURED span at each mention with a death / injury word within 80 characters in its
+sentence, widened leftwards over its count and determiner ("SIX JESUITS"), joined with an adjacent
+title from slot 19 ("MAYOR OF ACHI, RICARDO ..."), cut before a relative clause; perpetrators become ACTOR, places LOCATION, dates DATE (written out,
 or "YESTERDAY"/"TODAY"/a weekday read against the dateline). Relations go from each casualty span
 to the closest mention of its template's perpetrators (organisations held only as POSSIBLE are
 not linked), places and date. The header (dateline and bracketed notes) is never searched.
@@ -62,17 +63,20 @@ MONTHS = ("JANUARY FEBRUARY MARCH APRIL MAY JUNE JULY AUGUST SEPTEMBER OCTOBER N
 WEEKDAYS = "MONDAY TUESDAY WEDNESDAY THURSDAY FRIDAY SATURDAY SUNDAY".split()
 _NUMBER = (r"(?:\d[\d,]*|ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE|TEN|ELEVEN|TWELVE|\w+TEEN|"
            r"TWENTY|THIRTY|FORTY|FIFTY|SIXTY|SEVENTY|EIGHTY|NINETY|HUNDREDS?|THOUSANDS?|DOZENS?|SCORES)")
-# What may stand left of a victim phrase and belongs in its span: qualifier, determiner, count, "OF THE", "OTHER".
+# What may stand left of a victim phrase and belongs in its span:
+# qualifier, determiner, count, "OF THE", "OTHER" ("AT LEAST SIX OTHER", "TWO OF THE").
 _COUNT_PREFIX = re.compile(
-    r"(?<!\S)(?:(?:AT\s+LEAST|MORE\s+THAN|UP\s+TO|AS\s+MANY\s+AS|ABOUT|SOME|NEARLY|ALMOST|APPROXIMATELY|"
-    r"AROUND|OVER|AN\s+ESTIMATED)\s+)?(?:(?:THE|A|AN|THESE|THOSE|ITS|HIS|HER|THEIR|ANOTHER|SEVERAL|MANY)\s+)?"
+    r"(?<!\S)(?:(?:AT\s+LEAST|MORE\s+THAN|UP\s+TO|AS\s+MANY\s+AS|ABOUT|SOME|NEARLY|ALMOST|"
+    r"APPROXIMATELY|AROUND|OVER|AN\s+ESTIMATED)\s+)?"
+    r"(?:(?:THE|A|AN|THESE|THOSE|ITS|HIS|HER|THEIR|ANOTHER|SEVERAL|MANY)\s+)?"
     rf"(?:{_NUMBER}(?:[\s-]+(?:AND\s+)?{_NUMBER})*\s+(?:OF\s+THE\s+|OF\s+THEM\s+)?)?(?:OTHER\s+)?$",
     re.I,
 )
 _PRONOUN_HEADS = {"", "THOSE", "ALL THOSE", "ALL", "ONE", "ONES", "THE ONES", "ANYONE", "EVERYONE"}
 _DETERMINER = re.compile(r"(?<!\S)(?:THE|A|AN)\s+$", re.I)
 _CUES = {
-    "KILLED": r"KILL|DEAD|DEATH|DIED|\bDIE|DYING|MURDER|ASSASSIN|SLAIN|SLAY|EXECUT|MASSACRE|BOD(?:Y|IES)|CORPSE|LIVES|FATAL|SHOT",
+    "KILLED": r"KILL|DEAD|DEATH|DIED|\bDIE|DYING|MURDER|ASSASSIN|SLAIN|SLAY|EXECUT|MASSACRE|"
+              r"BOD(?:Y|IES)|CORPSE|LIVES|FATAL|SHOT",
     "INJURED": r"WOUND|INJUR|HURT|HOSPITAL|MAIM",
 }
 _CUES["CASUALTIES"] = _CUES["KILLED"] + "|" + _CUES["INJURED"]
@@ -109,7 +113,9 @@ def _read_json(path: Path) -> Any:
 
 # --- ConfliBERT role fillers -------------------------------------------------------------
 
-def role_filler_document(doc_id: str, text: str, roles: dict[str, list[list[str]]], where: str) -> Document:
+def role_filler_document(
+    doc_id: str, text: str, roles: dict[str, list[list[str]]], where: str
+) -> Document:
     """Every occurrence of every filler mention, longer occurrences first where they overlap."""
     candidates: list[tuple[int, int, str]] = []
     fills: dict[str, Counter] = {}
@@ -119,6 +125,8 @@ def role_filler_document(doc_id: str, text: str, roles: dict[str, list[list[str]
             raise CorpusError(f"{where}: {doc_id}: unknown role {role!r} or fillers not a list")
         label = ROLES[role]
         for mentions in fillers:
+            if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
+                raise CorpusError(f"{where}: {doc_id}: {role} filler {mentions!r} is not a list of strings")
             spans = {s for m in mentions for s in find_all(text, m)}
             fills.setdefault(label, Counter())["found" if spans else "not_found"] += 1
             if not spans:
@@ -233,12 +241,15 @@ def _cued(text: str, start: int, end: int, label: str, reach: int = 80) -> bool:
 
 
 class _Spans:
-    """Spans of one document by position, with the template fills they came from."""
+    """One document's spans by position, the links between them, and how the key's fills fared."""
 
     def __init__(self, text: str, body_start: int):
         self.text, self.body_start = text, body_start
         self.labels: dict[tuple[int, int], str] = {}
         self.links: set[tuple[tuple[int, int], tuple[int, int], str]] = set()
+        self.fills = {k: Counter() for k in ("victim", "perpetrator", "location", "date")}
+        self.not_located: list[tuple[str, str, str]] = []
+        self.count_agrees: Counter[bool] = Counter()
 
     def find(self, phrase: str) -> list[tuple[int, int]]:
         return find_all(self.text, phrase, self.body_start)
@@ -257,6 +268,19 @@ class _Spans:
             for s, e in self.find(phrase):
                 spans.append(self.add((_widen(self.text, s, _DETERMINER), e), label))
         return spans
+
+    def fill(self, kind: str, located: bool, what: str = "", why: str = "") -> None:
+        self.fills[kind]["located" if located else "not_located"] += 1
+        if not located and what:
+            self.not_located.append((kind, what, why))
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "fills": {k: {"located": v["located"], "not_located": v["not_located"]}
+                      for k, v in self.fills.items()},
+            "not_located": self.not_located,
+            "count_agrees": {"yes": self.count_agrees[True], "no": self.count_agrees[False]},
+        }
 
 
 def _closest(targets: list[tuple[int, int]], span: tuple[int, int]) -> tuple[int, int] | None:
@@ -279,7 +303,8 @@ def _victim_spans(
     found = [(s, e) for phrase in strings for s, e in spans.find(phrase)]
     if not found:
         return [], "absent"
-    cued = {_cut_relative(text, _widen(text, s, _COUNT_PREFIX), e) for s, e in found if _cued(text, s, e, label)}
+    cued = {_cut_relative(text, _widen(text, s, _COUNT_PREFIX), e)
+            for s, e in found if _cued(text, s, e, label)}
     adjacent = {  # "MAYOR OF ACHI, RICARDO ALFONSO CASTELLAR": the title joins the name's span
         (_widen(text, s, _DETERMINER), e) for title in titles for s, e in spans.find(title)
         if any(re.fullmatch(r"[\s,]*", text[e:cs] if e <= cs else text[ce:s]) for cs, ce in cued)
@@ -322,48 +347,40 @@ def _linked_perpetrators(template: dict[str, Any]) -> list[tuple[list[str], bool
     return [(s, link) for s, link in fillers if s]
 
 
+def _add_template(spans: _Spans, template: dict[str, Any], dateline: date | None) -> None:
+    actors = [(spans.add_mentions(strings, "ACTOR"), link, strings)
+              for strings, link in _linked_perpetrators(template)]
+    places = [spans.add_mentions([name], "LOCATION") for name in place_names(template.get("location"))]
+    dates = spans.add_mentions(date_patterns(template.get("date") or "", dateline), "DATE")
+    for found, _, strings in actors:
+        spans.fill("perpetrator", bool(found), strings[0], "absent")
+    if places:
+        spans.fill("location", any(places))
+    if template.get("date"):
+        spans.fill("date", bool(dates))
+    targets = [(found, "perpetrator") for found, link, _ in actors if link]
+    targets += [(found, "location") for found in places] + [(dates, "date")]
+    for label, strings, titles, count in _victims(template):
+        victim_spans, why = _victim_spans(spans, strings, titles, label)
+        spans.fill("victim", bool(victim_spans), strings[0], why)
+        for span in victim_spans:
+            spans.add(span, label)
+            value = normalize_count(spans.text[span[0] : span[1]])["value"]
+            if count and count.isdigit() and value is not None:
+                spans.count_agrees[value == int(count)] += 1
+            tails = [(_closest(found, span), rel) for found, rel in targets]
+            spans.links |= {(span, tail, rel) for tail, rel in tails if tail is not None}
+
+
 def template_document(doc_id: str, text: str, templates: list[dict[str, Any]]) -> Document:
     """One MUC document and its parsed key templates -> casualty, actor, place and date spans."""
     header = _HEADER.match(text)
     body_start = header.end() if header else 0
     dmy = _DMY.search(text, 0, body_start)
-    dateline = _parse_dmy(*dmy.groups()) if dmy else None
     spans = _Spans(text, body_start)
-    fills: dict[str, Counter] = {k: Counter() for k in ("victim", "perpetrator", "location", "date")}
-    not_located: list[tuple[str, str, str]] = []
-    count_agrees = Counter()
     for template in templates:
-        actors = [(spans.add_mentions(strings, "ACTOR"), link, strings)
-                  for strings, link in _linked_perpetrators(template)]
-        places = [(spans.add_mentions([name], "LOCATION"), name) for name in place_names(template.get("location"))]
-        dates = spans.add_mentions(date_patterns(template.get("date") or "", dateline), "DATE")
-        for found, _, strings in actors:
-            fills["perpetrator"]["located" if found else "not_located"] += 1
-            if not found:
-                not_located.append(("perpetrator", strings[0], "absent"))
-        if places:
-            fills["location"]["located" if any(f for f, _ in places) else "not_located"] += 1
-        if template.get("date"):
-            fills["date"]["located" if dates else "not_located"] += 1
-        for label, strings, titles, count in _victims(template):
-            victim_spans, status = _victim_spans(spans, strings, titles, label)
-            fills["victim"]["located" if victim_spans else "not_located"] += 1
-            if not victim_spans:
-                not_located.append(("victim", strings[0], status))
-            for span in victim_spans:
-                spans.add(span, label)
-                value = normalize_count(text[span[0] : span[1]])["value"]
-                if count and count.isdigit() and value is not None:
-                    count_agrees[value == int(count)] += 1
-                tails = [(_closest(found, span), "perpetrator") for found, link, _ in actors if link]
-                tails += [(_closest(found, span), "location") for found, _ in places]
-                tails += [(_closest(dates, span), "date")]
-                spans.links |= {(span, tail, rel) for tail, rel in tails if tail is not None}
-    return _document(doc_id, text, spans, {
-        "corpus": "muc4-templates", "fills": {k: {"located": v["located"], "not_located": v["not_located"]}
-                                              for k, v in fills.items()},
-        "not_located": not_located, "count_agrees": {"yes": count_agrees[True], "no": count_agrees[False]},
-    })
+        _add_template(spans, template, _parse_dmy(*dmy.groups()) if dmy else None)
+    return _document(doc_id, text, spans, {"corpus": "muc4-templates", **spans.meta()})
 
 
 @lru_cache(maxsize=1)
@@ -399,7 +416,8 @@ def read_muc4_templates(root: str | Path, split: str | None = None) -> Iterator[
     for lineno, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
-            doc_id, text, folder, templates = record["docid"], record["text"], record["split"], record["templates"]
+            doc_id, text = record["docid"], record["text"]
+            folder, templates = record["split"], record["templates"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}:{lineno}: not a MUC-4 key record ({exc})") from None
         if split is not None and folder not in SPLITS[split]:

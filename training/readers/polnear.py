@@ -106,7 +106,9 @@ def brat_document(doc_id: str, text: str, ann: str, where: str) -> Document:
     return Document(doc_id, text, tuple(entities), tuple(relations), meta)
 
 
-def read_polnear(root: str | Path, split: str = "train", all_annotators: bool = False) -> Iterator[Document]:
+def read_polnear(
+    root: str | Path, split: str = "train", all_annotators: bool = False
+) -> Iterator[Document]:
     """PolNeAR articles of ``split`` in file-name order; ``root`` is the ``polnear`` folder."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")

@@ -124,7 +124,7 @@ def read_re3d(root: str | Path, min_confidence: float = 0.5) -> Iterator[Documen
 
 
 def bio_spans(tags: list[str], where: str) -> list[tuple[int, int, str]]:
-    """Token spans ``(first, last + 1, type)`` from IOB2 tags; an ``I-`` that continues nothing opens a span.
+    """Token spans ``(first, last + 1, type)`` from IOB2 tags; an ``I-`` continuing nothing opens one.
 
     >>> bio_spans(["B-Person", "O", "I-Location", "I-Location", "B-Location"], "toy")
     [(0, 1, 'Person'), (2, 4, 'Location'), (4, 5, 'Location')]
@@ -159,7 +159,9 @@ def _sentence_document(rows: list[tuple[str, str]], doc_id: str, where: str, cor
     return Document(doc_id, " ".join(tokens), entities, (), {"corpus": corpus})
 
 
-def conll_documents(lines: Iterable[str], where: str, id_prefix: str, corpus: str = "re3d") -> list[Document]:
+def conll_documents(
+    lines: Iterable[str], where: str, id_prefix: str, corpus: str = "re3d"
+) -> list[Document]:
     """``token<TAB>tag`` lines, blank between sentences -> one Document per sentence."""
     docs: list[Document] = []
     rows: list[tuple[str, str]] = []
@@ -167,7 +169,8 @@ def conll_documents(lines: Iterable[str], where: str, id_prefix: str, corpus: st
         line = line.rstrip("\r\n")
         if not line.strip():
             if rows:
-                docs.append(_sentence_document(rows, f"{id_prefix}-{len(docs):04d}", f"{where}:{lineno}", corpus))
+                doc_id = f"{id_prefix}-{len(docs):04d}"
+                docs.append(_sentence_document(rows, doc_id, f"{where}:{lineno}", corpus))
                 rows = []
             continue
         parts = line.split("\t")
