@@ -91,6 +91,19 @@ def agreement(first: dict[str, Document], second: dict[str, Document], schema: S
             "relations_per_label": {k: prf(*v) for k, v in rel_per_label.items()}}
 
 
+def agreement_differences(first: dict[str, Document], second: dict[str, Document]) -> list[str]:
+    """Spans only one pass has, as readable lines, for adjudication."""
+    lines = []
+    for doc_id in sorted(set(first) & set(second)):
+        a, b = first[doc_id], second[doc_id]
+        sa = {(e.start, e.end, e.label) for e in a.entities}
+        sb = {(e.start, e.end, e.label) for e in b.entities}
+        for side, only in (("first only ", sa - sb), ("second only", sb - sa)):
+            for start, end, label in sorted(only):
+                lines.append(f"{doc_id}\t{side}\t{label}\t{a.text[start:end]!r}")
+    return lines
+
+
 def _relation_keys(doc: Document) -> set[tuple]:
     ents = doc.entity_map()
     return {(r.label, ents[r.head].start, ents[r.head].end, ents[r.tail].start, ents[r.tail].end)
@@ -111,8 +124,10 @@ def update_block(path: Path, name: str, content: str) -> None:
     """Replace the text between ``<!-- name:begin -->`` and ``<!-- name:end -->`` in ``path``."""
     from models.atomic import atomic_write_text
 
+    from models.errors import TollError
+
     text = path.read_text(encoding="utf-8")
-    pattern = re.compile(rf"(<!-- {name}:begin -->\n).*?(\n<!-- {name}:end -->)", re.S)
+    pattern = re.compile(rf"(<!-- {name}:begin -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
     if not pattern.search(text):
-        raise ValueError(f"{path}: no <!-- {name}:begin --> ... <!-- {name}:end --> block")
-    atomic_write_text(path, pattern.sub(lambda m: m.group(1) + content + m.group(2), text))
+        raise TollError(f"{path}: no <!-- {name}:begin --> ... <!-- {name}:end --> block")
+    atomic_write_text(path, pattern.sub(lambda m: m.group(1) + content.rstrip("\n") + "\n" + m.group(2), text))

@@ -91,6 +91,10 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
     print(text)
     if args.json:
         print(json.dumps(result, indent=1))
+    if args.differences:
+        from training.corpus_report import agreement_differences
+
+        print("\n".join(agreement_differences(first, second)))
     if args.update:
         update_block(Path(args.update), "agreement", text)
     return 1 if problems else 0
@@ -127,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     agree.add_argument("--second", default="data/agreement/pass2")
     agree.add_argument("--schema", default=None)
     agree.add_argument("--json", action="store_true")
+    agree.add_argument("--differences", action="store_true", help="list the spans only one pass has")
     agree.add_argument("--update", help="rewrite the agreement block of this Markdown file (data/README.md)")
     agree.set_defaults(func=_cmd_agreement)
     show = sub.add_parser("show", help="print an annotated article as inline markup")

@@ -1,0 +1,187 @@
+"""``toll-studio``: annotate in Label Studio with the model's help, then bring the work home.
+
+    toll-studio config                              # the labeling config generated from the schema
+    toll-studio init [--project TITLE]              # create (or find by title) the project
+    toll-studio push ARTICLES... --model DIR        # tasks with the model's predictions, no duplicates
+    toll-studio pull [--corpus data/corpus] [--seeds seeds]   # checked annotations -> the corpus
+    toll-studio serve --model DIR [--port 9090]     # the ML backend for interactive pre-annotation
+
+The server's URL and API token come from ``--url``/``--token`` or ``LABEL_STUDIO_URL`` /
+``LABEL_STUDIO_API_KEY`` (prefer the environment: flags show up in the process list). The token
+is never printed. Exit status: 0 done, 1 done with problems reported (nothing written for those
+tasks or articles), 2 error (unreachable server, rejected token, missing project, bad input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from models.errors import TollError
+from models.schema import Schema
+from models.studio_format import labeling_config
+from training.studio.connection import (StudioSettings, connect, redact, resolve_settings,
+                                        studio_errors)
+from training.studio.projects import DEFAULT_TITLE, ProjectRef, get_project
+
+
+def _settings(args: argparse.Namespace) -> StudioSettings:
+    return resolve_settings(args.url, args.token)
+
+
+def _project(client, args: argparse.Namespace) -> ProjectRef:
+    return get_project(client, args.project, args.project_id)
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    sys.stdout.write(labeling_config(Schema.load(args.schema)))
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from training.studio.projects import init_project
+
+    settings = _settings(args)
+    client = connect(settings)
+    with studio_errors(settings, f"creating project {args.project!r}"):
+        project, what = init_project(client, args.project, labeling_config(Schema.load(args.schema)))
+    print(f"{what}: {project} at {settings.display_url}")
+    return 0
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    from models.inputs import InputOptions, InputReport, read_inputs
+    from models.model_dir import check_model_dir
+    from training.studio.export import export_tasks
+    from training.studio.predictions import model_version
+    from training.studio.projects import project_config, same_config
+    from training.studio.push import existing_articles, plan_push, push_plan
+
+    schema, _ = check_model_dir(args.model)
+    version = model_version(args.model)
+    report_in = InputReport()
+    docs = list(read_inputs(args.articles, InputOptions(skip_bad=args.skip_bad), report_in))
+    settings = _settings(args)
+    client = connect(settings)
+    with studio_errors(settings, "pushing articles"):
+        project = _project(client, args)
+        if not same_config(project_config(client, project), labeling_config(schema)):
+            print(f"warning: the labeling config of {project} differs from the model's schema; "
+                  "`toll-studio init` updates it", file=sys.stderr)
+        plan = plan_push(docs, existing_articles(export_tasks(client, project)), version)
+        pipeline = None
+        if plan.new or plan.repredict:
+            from models.pipeline import Pipeline
+
+            pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
+        report = push_plan(client, project, plan, pipeline, version)
+    for message in report_in.skipped:
+        print(f"skipped: {message}", file=sys.stderr)
+    for message in report.problems:
+        print(f"problem: {message}", file=sys.stderr)
+    print(f"{project}, model {version}: {report.summary()}")
+    return 1 if report.problems else 0
+
+
+def _cmd_pull(args: argparse.Namespace) -> int:
+    from training.studio.export import export_tasks
+    from training.studio.pull import pull_tasks
+
+    schema = Schema.load(args.schema)
+    settings = _settings(args)
+    client = connect(settings)
+    with studio_errors(settings, "exporting annotations"):
+        project = _project(client, args)
+        tasks = export_tasks(client, project)
+    report = pull_tasks(tasks, schema, Path(args.corpus), Path(args.seeds))
+    for problem in report.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if report.rejected:
+        print(f"not written (fix them in Label Studio and pull again): task(s) "
+              f"{', '.join(str(t) for t in sorted(set(report.rejected)))}", file=sys.stderr)
+    print(f"{project}: {len(tasks)} task(s) exported -> {args.corpus}")
+    for line in report.lines():
+        print(line)
+    return 1 if report.problems else 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from models.model_dir import check_model_dir
+    from models.pipeline import Pipeline
+    from training.studio.backend import TollBackend, make_server
+    from training.studio.predictions import model_version
+
+    check_model_dir(args.model)
+    version = model_version(args.model)
+    pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
+    try:
+        server = make_server(TollBackend(pipeline, version), args.host, args.port)
+    except OSError as exc:
+        raise TollError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
+    host, port = server.server_address[:2]
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {args.host}: anyone who can reach this machine can use the model",
+              file=sys.stderr)
+    print(f"serving model {version} for Label Studio on http://{host}:{port} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="toll-studio", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    server = argparse.ArgumentParser(add_help=False)
+    server.add_argument("--url", help="Label Studio URL (default: $LABEL_STUDIO_URL)")
+    server.add_argument("--token", help="API token (default: $LABEL_STUDIO_API_KEY; prefer the variable)")
+    server.add_argument("--project", default=DEFAULT_TITLE, help=f"project title (default {DEFAULT_TITLE!r})")
+    server.add_argument("--project-id", type=int, help="project id (instead of the title)")
+    schema = argparse.ArgumentParser(add_help=False)
+    schema.add_argument("--schema", default=None, help="schema YAML (default configs/schema.yaml)")
+
+    config = sub.add_parser("config", parents=[schema], help="print the labeling config for the schema")
+    config.set_defaults(func=_cmd_config)
+    init = sub.add_parser("init", parents=[server, schema], help="create (or find by title) the project")
+    init.set_defaults(func=_cmd_init)
+    push = sub.add_parser("push", parents=[server], help="import articles as tasks with predictions")
+    push.add_argument("articles", nargs="+", help=".txt files, folders of them, .jsonl (id, text) or .csv")
+    push.add_argument("--model", required=True, help="model directory written by toll-train")
+    push.add_argument("--batch-size", type=int, default=16)
+    push.add_argument("--skip-bad", action="store_true", help="skip binary files and bad JSONL lines, counted")
+    push.set_defaults(func=_cmd_push)
+    pull = sub.add_parser("pull", parents=[server, schema], help="write checked annotations into the corpus")
+    pull.add_argument("--corpus", default="data/corpus", help="annotation folder (default data/corpus)")
+    pull.add_argument("--seeds", default="seeds", help="article text folder (default seeds)")
+    pull.set_defaults(func=_cmd_pull)
+    serve = sub.add_parser("serve", help="serve the model as a Label Studio ML backend")
+    serve.add_argument("--model", required=True, help="model directory written by toll-train")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=9090)
+    serve.add_argument("--batch-size", type=int, default=16)
+    serve.set_defaults(func=_cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except TollError as exc:
+        try:
+            settings = _settings(args) if hasattr(args, "url") else None
+        except TollError:
+            settings = None
+        print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Where Label Studio is and how to authenticate: flags first, then the environment.
+
+The token is a secret: it lives only in :class:`StudioSettings` (hidden from ``repr``) and in the
+SDK client's request header. Every message this package prints goes through :func:`redact`.
+
+>>> s = resolve_settings(None, None, {"LABEL_STUDIO_URL": "http://127.0.0.1:8080/",
+...                                    "LABEL_STUDIO_API_KEY": "0123456789abcdef"})
+>>> s
+StudioSettings(url='http://127.0.0.1:8080')
+>>> redact("header Token 0123456789abcdef", s)
+'header Token ***'
+>>> resolve_settings("localhost:8080", "x", {})
+Traceback (most recent call last):
+...
+training.studio.connection.StudioError: Label Studio URL 'localhost:8080' must start with http:// or https://
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+from urllib.parse import urlsplit
+
+from models.errors import TollError
+
+ENV_URL = "LABEL_STUDIO_URL"
+ENV_TOKEN = "LABEL_STUDIO_API_KEY"
+TIMEOUT_S = 120.0
+
+
+class StudioError(TollError):
+    """Label Studio could not be reached, refused the token, or lacks what was asked for."""
+
+
+@dataclass(frozen=True)
+class StudioSettings:
+    url: str
+    token: str = field(repr=False)
+
+    @property
+    def display_url(self) -> str:
+        """The URL without any user:password part, safe to print."""
+        parts = urlsplit(self.url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return f"{parts.scheme}://{host}{parts.path}"
+
+
+def resolve_settings(url: str | None, token: str | None,
+                     environ: Mapping[str, str] = os.environ) -> StudioSettings:
+    """``--url``/``--token`` if given, else ``LABEL_STUDIO_URL``/``LABEL_STUDIO_API_KEY``."""
+    url = (url or environ.get(ENV_URL) or "").strip().rstrip("/")
+    token = (token or environ.get(ENV_TOKEN) or "").strip()
+    if not url:
+        raise StudioError(f"no Label Studio URL: pass --url or set {ENV_URL} (e.g. http://localhost:8080)")
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise StudioError(f"Label Studio URL {url!r} must start with http:// or https://")
+    if not token:
+        raise StudioError(f"no Label Studio API token: set {ENV_TOKEN} (or pass --token); find it under "
+                          "Account & Settings -> Legacy Token")
+    return StudioSettings(url, token)
+
+
+def redact(text: str, settings: StudioSettings | None) -> str:
+    """``text`` with the token (and any password in the URL) replaced by ``***``."""
+    if settings is None:
+        return text
+    secrets = [settings.token]
+    password = urlsplit(settings.url).password
+    if password:
+        secrets.append(password)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _api_detail(body: object) -> str:
+    """The server's own explanation from an error body, in one line."""
+    if isinstance(body, dict):
+        for key in ("detail", "validation_errors", "error", "message"):
+            if body.get(key):
+                return str(body[key])
+        return str(body)
+    return str(body or "")[:300]
+
+
+@contextlib.contextmanager
+def studio_errors(settings: StudioSettings, doing: str) -> Iterator[None]:
+    """Turn network and API failures into one-line :class:`StudioError` messages (token redacted).
+
+    ``doing`` says what was attempted ("finding project 'toll'"), for the message.
+    """
+    import httpx
+    from label_studio_sdk.core.api_error import ApiError
+
+    where = settings.display_url
+    try:
+        yield
+    except StudioError:
+        raise
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise StudioError(redact(f"cannot reach Label Studio at {where} ({exc}); is it running? "
+                                 f"check --url or {ENV_URL}", settings)) from None
+    except httpx.TimeoutException:
+        raise StudioError(f"Label Studio at {where} did not answer within {TIMEOUT_S:.0f} s "
+                          f"while {doing}") from None
+    except httpx.HTTPError as exc:
+        raise StudioError(redact(f"talking to Label Studio at {where} failed while {doing}: {exc}",
+                                 settings)) from None
+    except ApiError as exc:
+        code = exc.status_code
+        if code in (401, 403):
+            raise StudioError(f"Label Studio at {where} rejected the API token (HTTP {code}) while "
+                              f"{doing}; check --token or {ENV_TOKEN} (the legacy token from "
+                              "Account & Settings)") from None
+        raise StudioError(redact(f"Label Studio at {where} answered HTTP {code} while {doing}: "
+                                 f"{_api_detail(exc.body)}", settings)) from None
+
+
+def connect(settings: StudioSettings):
+    """An SDK client, after checking that the server answers and accepts the token."""
+    from label_studio_sdk import LabelStudio
+
+    client = LabelStudio(base_url=settings.url, api_key=settings.token, timeout=TIMEOUT_S)
+    with studio_errors(settings, "checking the API token"):
+        client.users.whoami()
+    return client
