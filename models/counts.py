@@ -92,7 +92,7 @@ PLURAL_NOUNS_WITHOUT_S = {"people", "police", "children", "men", "women", "perso
 NON_COUNT_SUFFIX = re.compile(r"^(?:-\s)?(?:year|month|week|day|hour|minute|km|mile|kilometre|"
                               r"kilometer|%|percent|per cent)", re.I)
 
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[A-Za-z]+(?:-[A-Za-z]+)*|[^\sA-Za-z\d]")
+_TOKEN = re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?|[A-Za-z]+(?:-[A-Za-z]+)*|[^\sA-Za-z0-9]")
 
 
 def _words(text: str) -> list[str]:
@@ -109,7 +109,7 @@ def _read_number(words: list[str], at: int) -> tuple[int, int] | None:
     if at >= len(words):
         return None
     w = words[at]
-    if w[0].isdigit():
+    if _is_digits(w):
         value = float(w.replace(",", ""))
         used = 1
         if at + 1 < len(words) and words[at + 1] in SCALES:
@@ -138,6 +138,10 @@ def _read_number(words: list[str], at: int) -> tuple[int, int] | None:
         value *= UNITS[words[at + consumed]]
         consumed += 1
     return value, consumed
+
+
+def _is_digits(word: str) -> bool:
+    return word[0] in "0123456789"
 
 
 def _exact(n: int) -> Count:
@@ -211,9 +215,10 @@ def normalize_count(text: str) -> Count:
         head = _head_noun(words)
         if head and not _looks_plural(head):
             return _exact(1)
-    # A count later in the span ("civilians, at least 12 of them") is still the span's count.
+    # A count later in the span ("civilians, at least 12 of them", "the bodies of six gunmen") is
+    # still the span's count: digits anywhere, number words right after "of".
     for j in range(i + 1, len(words)):
-        if words[j][0].isdigit():
+        if _is_digits(words[j]) or (words[j - 1] == "of" and words[j] in NUMBER_WORDS):
             number = _read_number(words, j)
             if number and not _is_not_a_count(words, j, number[1], text):
                 before = " ".join(words[max(0, j - 3) : j])

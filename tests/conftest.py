@@ -37,3 +37,17 @@ def smoke_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("smoke") / "model"
     config = load_train_config(REPO / "configs" / "smoke.yaml", ["--output_dir", str(out)])
     return train(config)
+
+
+@pytest.fixture(scope="session")
+def default_model(tmp_path_factory) -> Path:
+    """The model of configs/default.yaml: ``$TOLL_DEFAULT_MODEL`` if set (e.g. runs/default/model
+    after ``make all``), else trained here (about 15 minutes on 2 cores)."""
+    given = os.environ.get("TOLL_DEFAULT_MODEL")
+    if given:
+        return Path(given)
+    from training.config import load_train_config
+    from training.train import train
+
+    out = tmp_path_factory.mktemp("default") / "model"
+    return train(load_train_config(REPO / "configs" / "default.yaml", ["--output_dir", str(out)]))

@@ -45,6 +45,9 @@ def c(value, low, high, qualifier):
     ("another 12 people", c(12, 12, 12, "exact")),
     ("both pilots", c(2, 2, 2, "exact")),
     ("all seven crew members", c(7, 7, 7, "exact")),
+    ("the bodies of six gunmen", c(6, 6, 6, "exact")),
+    ("the bodies of 18 more", c(18, 18, 18, "exact")),
+    ("31 bodies", c(31, 31, 31, "exact")),
     ("civilians", c(None, None, None, "unknown")),
     ("police officers", c(None, None, None, "unknown")),
 ])
