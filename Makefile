@@ -8,7 +8,7 @@ RUN    ?= runs/default
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: all setup check train evaluate predict test test-quick clean
+.PHONY: all setup studio check train evaluate predict test test-quick clean
 
 all: check train evaluate predict
 
@@ -22,6 +22,18 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed
 
+# The Label Studio server the studio tests run against lives in its own venv: its pins (Django,
+# pyarrow, pytz) conflict with ours, and the project itself needs only label-studio-sdk.
+STUDIO_VENV ?= .venv-studio
+LABEL_STUDIO_VERSION ?= 1.23.2
+$(STUDIO_VENV)/bin/.installed:
+	$(PYTHON) -m venv $(STUDIO_VENV)
+	$(STUDIO_VENV)/bin/pip install --quiet --upgrade pip
+	$(STUDIO_VENV)/bin/pip install --quiet 'label-studio==$(LABEL_STUDIO_VERSION)'
+	touch $@
+
+studio: $(STUDIO_VENV)/bin/.installed
+
 check: setup
 	$(BIN)/toll-train $(CONFIG) --check
 
@@ -34,7 +46,7 @@ evaluate: setup
 predict: setup
 	$(BIN)/toll-predict seeds --model $(RUN)/model --out $(RUN)/predictions.jsonl --csv $(RUN)/casualties.csv
 
-test: setup
+test: setup studio
 	$(BIN)/python -m pytest
 
 test-quick: setup

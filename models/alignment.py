@@ -44,8 +44,21 @@ class TokenizedText:
         return len(self.input_ids)
 
 
-def tokenize(tokenizer, text: str) -> TokenizedText:
-    """Tokenize a whole text with a fast tokenizer, keeping offsets and word boundaries."""
+CASE_MARKER = "[CAP]"
+
+
+def case_marker_id(tokenizer) -> int | None:
+    """The id of the capitalization marker if this tokenizer was trained with it, else None."""
+    return tokenizer.get_added_vocab().get(CASE_MARKER)
+
+
+def tokenize(tokenizer, text: str, case_marker: int | None = None) -> TokenizedText:
+    """Tokenize a whole text with a fast tokenizer, keeping offsets and word boundaries.
+
+    With ``case_marker`` (a token id), a marker token is put before every word that starts with a
+    capital letter: uncased encoders lower-case their input, and capitalization is a strong cue
+    for names. The marker is the word's first token, so it carries the word's label.
+    """
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     word_ids = enc.word_ids()
     input_ids: list[int] = []
@@ -61,6 +74,10 @@ def tokenize(tokenizer, text: str) -> TokenizedText:
             word_spans.append((start, end))
             word_first_token.append(len(input_ids))
             last_word = wid
+            if case_marker is not None and text[start].isupper():
+                input_ids.append(case_marker)
+                offsets.append((start, start))
+                token_words.append(len(word_spans) - 1)
         else:
             word_spans[-1] = (word_spans[-1][0], max(word_spans[-1][1], end))
         input_ids.append(token_id)

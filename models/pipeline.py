@@ -27,9 +27,10 @@ import numpy as np
 import torch
 
 from models.collate_relations import head_example_row, pad_relation_batch
-from models.alignment import TokenizedText, make_windows, spans_from_word_tags, tokenize
+from models.alignment import TokenizedText, case_marker_id, make_windows, spans_from_word_tags, tokenize
 from models.decoding import viterbi_tags
 from models.document import Document, Entity, Relation
+from models.errors import ModelDirError
 from models.model_dir import ModelLabels, check_model_dir
 from models.backends import Backend, load_backend
 from models.records import casualty_records, toll_groups
@@ -88,12 +89,18 @@ class Pipeline:
         self.sentence_window = config["relations"]["sentence_window"]
         self.rel_max_tokens = config["relations"]["max_tokens"]
         self.marker_ids = {m: rel_tokenizer.convert_tokens_to_ids(m) for m in labels.markers}
+        # Both networks read the tagger's tokenization, so the relation tokenizer must agree on
+        # the capitalization marker's id.
+        self.case_marker = case_marker_id(tokenizer)
+        if self.case_marker != case_marker_id(rel_tokenizer):
+            raise ModelDirError("tagger and relation tokenizers disagree on the [CAP] marker")
         self.model_version = config.get("model_version", "toll")
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 16, device: str | None = None,
-                        backend: str = "torch") -> "Pipeline":
-        """Load a model directory written by ``toll-train`` (checked: schema, labels, safetensors)."""
+                        backend: str = "torch", threads: int | None = None) -> "Pipeline":
+        """Load a model directory written by ``toll-train`` (checked: schema, labels, safetensors).
+        ``backend``: ``torch``, ``onnx`` or ``onnx-int8`` (:func:`models.backends.load_backend`)."""
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -104,7 +111,7 @@ class Pipeline:
         config["model_version"] = f"{directory.resolve().name}"
         tokenizer = AutoTokenizer.from_pretrained(directory / "tagger")
         rel_tokenizer = AutoTokenizer.from_pretrained(directory / "relation")
-        return cls(schema, labels, load_backend(backend, directory, device), tokenizer, rel_tokenizer,
+        return cls(schema, labels, load_backend(backend, directory, device, threads), tokenizer, rel_tokenizer,
                    config, batch_size=batch_size)
 
     # -- public API ------------------------------------------------------------------------
@@ -128,7 +135,7 @@ class Pipeline:
 
     # -- the batch path --------------------------------------------------------------------
     def _predict_chunk(self, docs: list[Document], min_score: float, entities_given: bool) -> list[Prediction]:
-        toks = [tokenize(self.tokenizer, d.text) for d in docs]
+        toks = [tokenize(self.tokenizer, d.text, self.case_marker) for d in docs]
         sentences = [sentence_spans(d.text) for d in docs]
         if entities_given:
             entities = [list(d.entities) for d in docs]

@@ -86,3 +86,26 @@ def test_long_sentence_is_cut_at_word_boundaries(tokenizer):
 
 def test_empty_text_has_no_windows(tokenizer):
     assert make_windows(tokenize(tokenizer, ""), [], 64) == []
+
+
+def test_case_marker_goes_before_capitalized_words_and_carries_the_label():
+    from transformers import AutoTokenizer
+
+    from models.alignment import CASE_MARKER, case_marker_id
+    from models.encoders import resolve_encoder
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_encoder("bundled:minilm-l6"))
+    tokenizer.add_tokens([CASE_MARKER], special_tokens=True)
+    marker = case_marker_id(tokenizer)
+    tok = tokenize(tokenizer, TEXT, marker)
+    plain = tokenize(tokenizer, TEXT)
+    assert tok.word_spans == plain.word_spans
+    capitalized = [w for w, (s, _) in enumerate(tok.word_spans) if TEXT[s].isupper()]
+    assert tok.input_ids.count(marker) == len(capitalized) == 2  # Taliban, Kunduz
+    kunduz = capitalized[1]
+    assert tok.input_ids[tok.word_first_token[kunduz]] == marker
+    tags, _ = word_tags(tok, [ent("l1", TEXT, "LOCATION", "Kunduz")])
+    window = make_windows(tok, sentence_spans(TEXT), 100)[0]
+    labels = window_token_labels(tok, window, [0 if t == "O" else 1 for t in tags])
+    assert labels[1 + tok.word_first_token[kunduz]] == 1  # the marker carries the label
+    assert labels[2 + tok.word_first_token[kunduz]] == -100

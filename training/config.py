@@ -56,6 +56,7 @@ class TrainConfig(Strict):
     schema_path: str = Field("configs/schema.yaml", alias="schema")
     encoder: str = "bundled:minilm-l6"
     precision: Literal["fp32", "bf16"] = "fp32"
+    case_marker: bool = Field(False, description="mark capitalized words for uncased encoders")
     data: DataConfig = DataConfig()
     windows: WindowConfig = WindowConfig()
     tagger: OptimConfig = OptimConfig()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.alignment import AlignmentReport, make_windows, tokenize, window_token_labels, word_tags
+from models.alignment import (AlignmentReport, case_marker_id, make_windows, tokenize, window_token_labels,
+                              word_tags)
 from models.document import Document
 from models.relation_inputs import CandidateStats, build_head_examples
 from models.schema import Schema
@@ -32,8 +33,9 @@ def tagger_features(
     tag_index = {t: i for i, t in enumerate(schema.iob2_labels())}
     budget = max_tokens - 2  # [CLS] ... [SEP]
     rows = []
+    case_id = case_marker_id(tokenizer)
     for doc in docs:
-        tok = tokenize(tokenizer, doc.text)
+        tok = tokenize(tokenizer, doc.text, case_id)
         tags, align = word_tags(tok, doc.entities)
         report.alignment.merge(align)
         tag_ids = [tag_index[t] for t in tags]
@@ -54,8 +56,9 @@ def relation_features(
     marker_ids = {m: tokenizer.convert_tokens_to_ids(m) for m in markers}
     special = (tokenizer.cls_token_id, tokenizer.sep_token_id)
     rows = []
+    case_id = case_marker_id(tokenizer)
     for doc in docs:
-        tok = tokenize(tokenizer, doc.text)
+        tok = tokenize(tokenizer, doc.text, case_id)
         gold = {(r.head, r.tail): r.label for r in doc.relations}
         for ex in build_head_examples(
             tok, list(doc.entities), schema, sentence_spans(doc.text), marker_ids, special,

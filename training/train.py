@@ -17,8 +17,9 @@ from transformers import DataCollatorForTokenClassification, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
 from models.corpus import load_corpus
-from models.encoders import load_tokenizer, resolve_encoder
-from models.errors import CorpusError
+from models.alignment import CASE_MARKER
+from models.encoders import resolve_encoder
+from models.errors import ConfigError, CorpusError
 from models.model_dir import ModelLabels
 from models.networks import MarkerRelationModel, load_token_classifier
 from models.schema import Schema
@@ -55,14 +56,28 @@ def _run_stage(trainer, stage_dir: Path, resume: bool) -> dict:
             "world_size": trainer.args.world_size}
 
 
+def tagger_tokenizer(config: TrainConfig):
+    """A fresh tokenizer for the encoder, with the capitalization marker when the config asks."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(config.encoder))
+    if not tokenizer.is_fast:
+        raise ConfigError(f"encoder {config.encoder!r} has no fast tokenizer; offsets need one")
+    if config.case_marker:
+        tokenizer.add_tokens([CASE_MARKER], special_tokens=True)
+    return tokenizer
+
+
 def train_tagger(config: TrainConfig, schema: Schema, train_docs, dev_docs, stage_dir: Path, resume: bool):
-    tokenizer = load_tokenizer(config.encoder)
+    tokenizer = tagger_tokenizer(config)
     tags = list(schema.iob2_labels())
     report = FeatureReport()
     w = config.windows
     train_rows = tagger_features(train_docs, tokenizer, schema, w.max_tokens, w.overlap_sentences, report)
     dev_rows = tagger_features(dev_docs, tokenizer, schema, w.max_tokens, 0, FeatureReport())
     model = load_token_classifier(resolve_encoder(config.encoder), tags)
+    if len(tokenizer) != model.get_input_embeddings().num_embeddings:
+        model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
     args = training_arguments(config, config.tagger, str(stage_dir), group_by_length=True)
     trainer = make_trainer(model, args, Dataset.from_list(train_rows), Dataset.from_list(dev_rows),
                            DataCollatorForTokenClassification(tokenizer), tagger_metrics(tags),
@@ -76,7 +91,8 @@ def train_tagger(config: TrainConfig, schema: Schema, train_docs, dev_docs, stag
 
 def train_relations(config: TrainConfig, schema: Schema, train_docs, dev_docs, stage_dir: Path, resume: bool):
     labels = ModelLabels.from_schema(schema)
-    tokenizer = _marker_tokenizer(config.encoder, labels.markers)
+    tokenizer = tagger_tokenizer(config)
+    tokenizer.add_tokens(labels.markers, special_tokens=True)  # after [CAP]: ids shared with the tagger
     r = config.relations
     report = FeatureReport()
     train_rows = relation_features(train_docs, tokenizer, schema, labels.markers, r.sentence_window, r.max_tokens, report)
@@ -91,14 +107,6 @@ def train_relations(config: TrainConfig, schema: Schema, train_docs, dev_docs, s
     result["candidates"] = vars(report.candidates)
     result["dev_candidates"] = vars(dev_report.candidates)
     return trainer, tokenizer, result
-
-
-def _marker_tokenizer(encoder: str, markers: list[str]):
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(encoder))
-    tokenizer.add_tokens(markers, special_tokens=True)
-    return tokenizer
 
 
 def train(config: TrainConfig, resume: bool = False) -> Path:

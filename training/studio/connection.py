@@ -57,8 +57,8 @@ def resolve_settings(url: str | None, token: str | None,
     if urlsplit(url).scheme not in ("http", "https"):
         raise StudioError(f"Label Studio URL {url!r} must start with http:// or https://")
     if not token:
-        raise StudioError(f"no Label Studio API token: set {ENV_TOKEN} (or pass --token); find it under "
-                          "Account & Settings -> Legacy Token")
+        raise StudioError(f"no Label Studio API token: set {ENV_TOKEN} (or pass --token); find it in "
+                          "Label Studio under Account & Settings (a personal access token or the legacy token)")
     return StudioSettings(url, token)
 
 
@@ -79,10 +79,14 @@ def redact(text: str, settings: StudioSettings | None) -> str:
 def _api_detail(body: object) -> str:
     """The server's own explanation from an error body, in one line."""
     if isinstance(body, dict):
-        for key in ("detail", "validation_errors", "error", "message"):
+        errors = body.get("validation_errors")
+        if isinstance(errors, dict) and errors:
+            return "; ".join(f"{field}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                             for field, msgs in errors.items())
+        for key in ("detail", "error", "message"):
             if body.get(key):
                 return str(body[key])
-        return str(body)
+        return str(body)[:300]
     return str(body or "")[:300]
 
 
@@ -113,8 +117,8 @@ def studio_errors(settings: StudioSettings, doing: str) -> Iterator[None]:
         code = exc.status_code
         if code in (401, 403):
             raise StudioError(f"Label Studio at {where} rejected the API token (HTTP {code}) while "
-                              f"{doing}; check --token or {ENV_TOKEN} (the legacy token from "
-                              "Account & Settings)") from None
+                              f"{doing}; check --token or {ENV_TOKEN} (from Account & Settings in "
+                              "Label Studio)") from None
         raise StudioError(redact(f"Label Studio at {where} answered HTTP {code} while {doing}: "
                                  f"{_api_detail(exc.body)}", settings)) from None
 
@@ -125,5 +129,5 @@ def connect(settings: StudioSettings):
 
     client = LabelStudio(base_url=settings.url, api_key=settings.token, timeout=TIMEOUT_S)
     with studio_errors(settings, "checking the API token"):
-        client.users.whoami()
+        client.users.whoami(request_options={"max_retries": 0})  # fail at once when nothing listens
     return client
