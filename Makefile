@@ -8,7 +8,7 @@ RUN    ?= runs/default
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: all setup studio check train evaluate predict test test-quick clean
+.PHONY: all setup studio check train evaluate reports predict test test-quick bench-speed clean
 
 all: check train evaluate predict
 
@@ -43,6 +43,10 @@ train: setup
 evaluate: setup
 	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split test --out $(RUN)/eval
 
+# The committed copy of the default model's evaluation (eval/reports/default).
+reports: setup
+	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split test --out eval/reports/default
+
 predict: setup
 	$(BIN)/toll-predict seeds --model $(RUN)/model --out $(RUN)/predictions.jsonl --csv $(RUN)/casualties.csv
 
@@ -51,6 +55,12 @@ test: setup studio
 
 test-quick: setup
 	$(BIN)/python -m pytest -m "not slow"
+
+# Throughput and memory of every backend against spaCy, and test-split F1 per backend; rewrites the
+# "Speed" section of eval/benchmarks/README.md. Run it on an idle machine (it reports the load).
+bench-speed: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m eval.benchmarks.speed --model $(RUN)/model --write eval/benchmarks/README.md
 
 clean:
 	rm -rf runs
