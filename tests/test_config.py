@@ -49,3 +49,11 @@ def test_schema_relation_to_unknown_label_fails(tmp_path):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
         load_train_config(tmp_path / "nope.yaml")
+
+
+def test_missing_encoder_path_is_named(repo, capsys):
+    from training.cli import main
+
+    code = main([str(repo / "configs" / "smoke.yaml"), "--encoder", "./no/such/encoder"])
+    err = capsys.readouterr().err
+    assert code == 2 and "encoder path './no/such/encoder' does not exist" in err

@@ -86,3 +86,25 @@ def test_resume_completes_without_duplicates(smoke_model, tmp_path, capsys):
 def test_missing_input(smoke_model, tmp_path, capsys):
     code, _, err = run(capsys, str(tmp_path / "nope"), "--model", str(smoke_model))
     assert code == 2 and "nope: no such file or folder" in err
+
+
+def test_folder_with_thousands_of_files(smoke_model, tmp_path, capsys):
+    arts = tmp_path / "many"
+    arts.mkdir()
+    for i in range(2000):
+        (arts / f"{i:04d}.txt").write_text("" if i % 7 == 0 else f"Gunmen killed {i} people.")
+    out = tmp_path / "pred.jsonl"
+    code, _, err = run(capsys, str(arts), "--model", str(smoke_model), "--out", str(out), "--no-progress")
+    assert code == 0 and "2000 document(s) read; 2000 predicted" in err
+    ids = [json.loads(x)["id"] for x in out.read_text().splitlines()]
+    assert ids == [f"{i:04d}" for i in range(2000)]
+
+
+def test_empty_and_whitespace_articles(smoke_model, tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "blank.txt").write_text("  \n\t \n")
+    code, out, err = run(capsys, str(tmp_path / "empty.txt"), str(tmp_path / "blank.txt"),
+                         "--model", str(smoke_model), "--no-progress")
+    assert code == 0
+    records = [json.loads(x) for x in out.splitlines()]
+    assert [(r["id"], r["entities"]) for r in records] == [("empty", []), ("blank", [])]
