@@ -57,7 +57,7 @@ def update_model_card(model_dir: Path, metrics: dict) -> None:
     atomic_write_text(model_dir / "metrics.json", json.dumps(saved, indent=2, default=str))
     config = load_train_config(model_dir / "config.yaml")
     card = render_model_card(config, Schema.load(model_dir / "schema.yaml"), saved,
-                             {"summary_markdown": summary_markdown(metrics)})
+                             {"summary_markdown": summary_markdown(metrics), "ece": metrics["calibration"]["ece"]})
     atomic_write_text(model_dir / "README.md", card)
 
 

@@ -44,8 +44,9 @@ def write_model_dir(out: Path, config: TrainConfig, schema: Schema, tagger, tag_
 def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: dict | None = None) -> str:
     t = metrics["training"]
     dev_tag, dev_rel = metrics["dev"]["tagger"], metrics["dev"]["relations"]
+    out = Path(config.output_dir)
     lines = [
-        f"# toll model: {Path(config.output_dir).name}",
+        f"# toll model: {out.parent.name if out.name == 'model' else out.name}",
         "",
         "Token classifier (casualty figures, actors, sources, places, dates, weapons) and marker-based",
         "relation classifier (perpetrator, source, location, date, weapon) for conflict news.",
@@ -82,14 +83,23 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
         "## Limits",
         "- Trained on English wire-style reporting, mostly written for the project; expect lower scores",
         "  on other genres, on machine-translated text and on very long or badly segmented pages.",
-        "- The bundled encoder is uncased: capitalization, a strong cue for names, is not seen.",
+        ("- The bundled encoder is uncased; a [CAP] marker before each capitalized word lets the model "
+         "see capitalization." if config.case_marker else
+         "- The bundled encoder is uncased: capitalization, a strong cue for names, is not seen."),
         "- Relations are only predicted within the configured sentence window around a figure.",
-        "- Scores are model probabilities; see the reliability diagram in the evaluation report before",
-        "  using them as confidence.",
+        "- Scores are model probabilities (the mean of the word-level tag probabilities for an entity,",
+        "  the class probability for a relation). " + _calibration_sentence(test),
         "",
         "Reproduce: `toll-train <config>` then `toll-eval --model <this directory>`.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _calibration_sentence(test: dict | None) -> str:
+    if not test or "ece" not in test:
+        return "See the reliability diagram in the evaluation report before thresholding them."
+    return (f"On the test split they are overconfident (expected calibration error {test['ece']:.3f}; "
+            "see the reliability diagram in the evaluation report): treat 0.9 as \"likely\", not as 90%.")
 
 
 def _machine() -> str:
