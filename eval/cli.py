@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         write_report(Path(args.out), result.metrics, f"toll evaluation: {Path(args.model).name} on {described}", log)
         if args.split == "test" and not args.data and not args.no_card:
             update_model_card(Path(args.model), result.metrics)
+            from models.atomic import atomic_write_text
+
+            # the weights stay out of git; the card travels with the report
+            atomic_write_text(Path(args.out) / "model_card.md", (Path(args.model) / "README.md").read_text())
         from eval.report import summary_markdown
 
         print(summary_markdown(result.metrics))
