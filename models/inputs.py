@@ -47,6 +47,7 @@ class InputOptions:
     id_column: str = "id"
     encoding_errors: str = "replace"  # or "strict": refuse files that are not UTF-8
     skip_bad: bool = False
+    max_chars: int = 2_000_000  # longer "articles" are scraped junk more often than news: skipped, counted
 
 
 def _decode(data: bytes, name: str, options: InputOptions, report: InputReport) -> str | None:
@@ -122,7 +123,18 @@ def _open_text(path: Path, options: InputOptions) -> TextIO:
 
 def read_inputs(sources: list[str], options: InputOptions, report: InputReport) -> Iterator[Document]:
     """Documents from each source: ``-`` (stdin text, or JSONL when it starts with ``{``), a
-    ``.jsonl``/``.csv`` file, a ``.txt`` file, or a folder of ``.txt`` files (sorted, recursive)."""
+    ``.jsonl``/``.csv`` file, a ``.txt`` file, or a folder of ``.txt`` files (sorted, recursive).
+    Documents longer than ``options.max_chars`` are skipped and reported."""
+    for doc in _read_all(sources, options, report):
+        if len(doc.text) > options.max_chars:
+            report.documents -= 1
+            report.skipped.append(f"{doc.meta.get('path', doc.id)}: {len(doc.text):,} characters, over the "
+                                  f"--max-chars limit of {options.max_chars:,}")
+            continue
+        yield doc
+
+
+def _read_all(sources: list[str], options: InputOptions, report: InputReport) -> Iterator[Document]:
     for source in sources:
         if source == "-":
             data = sys.stdin.buffer.read()

@@ -108,3 +108,16 @@ def test_empty_and_whitespace_articles(smoke_model, tmp_path, capsys):
     assert code == 0
     records = [json.loads(x) for x in out.splitlines()]
     assert [(r["id"], r["entities"]) for r in records] == [("empty", []), ("blank", [])]
+
+
+def test_five_megabyte_article_is_skipped_and_counted(smoke_model, tmp_path, capsys):
+    big = tmp_path / "scraped.txt"
+    big.write_text(("Gunmen killed two guards in Kano on Friday, police said. " * 90_000)[:5_000_000])
+    small = tmp_path / "ok.txt"
+    small.write_text("Two soldiers died.")
+    out = tmp_path / "pred.jsonl"
+    code, _, err = run(capsys, str(big), str(small), "--model", str(smoke_model), "--out", str(out), "--no-progress")
+    assert code == 0
+    assert "scraped.txt: 5,000,000 characters, over the --max-chars limit of 2,000,000" in err
+    assert "1 document(s) read, 1 skipped" in err
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["ok"]
