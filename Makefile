@@ -60,7 +60,7 @@ test-quick: setup
 # "Speed" section of eval/benchmarks/README.md. Run it on an idle machine (it reports the load).
 bench-speed: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m eval.benchmarks.speed --model $(RUN)/model --write eval/benchmarks/README.md
+	$(BIN)/python -m eval.benchmarks.speed --model $(RUN)/model --write eval/benchmarks/README.md --json $(RUN)/bench-speed.json
 
 clean:
 	rm -rf runs

@@ -1,8 +1,13 @@
-"""``toll-predict INPUT... --model DIR --out OUT.jsonl [--csv OUT.csv]``
+"""``toll-predict INPUT... --model DIR --out OUT.jsonl [--csv OUT.csv] [--backend B] [--engine ray]``
 
 Predict casualty records for articles: ``.txt`` files or folders of them, ``.jsonl`` with ``id``
 and ``text``, ``.csv`` with a text column, or ``-`` for standard input. Writes one JSON line per
 document (to standard output when no ``--out`` is given) and optionally a flat CSV of figures.
+
+``--backend`` picks what runs the networks: ``torch``, ``onnx`` (ONNX Runtime fp32, fused
+attention) or ``onnx-int8``; the ONNX ones are exported to ``DIR/onnx/`` on first use, or ahead of
+time with ``toll-predict --export-only --model DIR``. ``--engine ray`` runs the same pipeline on a
+Ray cluster (:mod:`models.ray_engine`).
 """
 
 from __future__ import annotations
@@ -17,12 +22,28 @@ from models.errors import TollError
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="toll-predict", description=__doc__.splitlines()[0])
-    p.add_argument("inputs", nargs="+", help="files, folders, .jsonl, .csv, or - for stdin")
+    from models.backends import BACKENDS, DEFAULT_BACKEND
+
+    p.add_argument("inputs", nargs="*", help="files, folders, .jsonl, .csv, or - for stdin "
+                   "(with --engine ray also .parquet)")
     p.add_argument("--model", required=True, help="model directory written by toll-train")
+    p.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
+                   help=f"what runs the networks (default {DEFAULT_BACKEND}: see models/backends.py)")
+    p.add_argument("--threads", type=int, help="intra-op threads per process (default: all cores)")
+    p.add_argument("--export-only", action="store_true",
+                   help="write the ONNX exports to MODEL/onnx/ (rebuilt when stale) and exit")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local: this process; ray: a pool of Ray actors (see README, Speed and scale)")
+    p.add_argument("--ray-address", help="Ray cluster to join (default: start a local Ray)")
+    p.add_argument("--workers", type=int, help="Ray actors, each loading the model once "
+                   "(default: the cluster's CPUs / --cpus-per-worker)")
+    p.add_argument("--cpus-per-worker", type=int, default=1, help="CPUs (and threads) per Ray actor")
     p.add_argument("--out", help="output JSONL (default: standard output)")
     p.add_argument("--csv", help="also write a flat CSV of casualty records here")
     p.add_argument("--min-score", type=float, default=0.0, help="drop entities/relations scored below this")
-    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--batch-size", type=int, default=16, help="windows per forward pass")
+    p.add_argument("--chunk-size", type=int, default=64,
+                   help="documents per length-sorted pass (with --engine ray: per actor call)")
     p.add_argument("--text-column", default="text", help="CSV/JSONL field holding the text")
     p.add_argument("--id-column", default="id", help="CSV/JSONL field holding the document id")
     p.add_argument("--encoding-errors", choices=["replace", "strict"], default="replace",
@@ -40,9 +61,18 @@ def run(args: argparse.Namespace) -> int:
     from models.outputs import JsonlWriter, completed_ids, write_casualty_csv
     from models.pipeline import Pipeline
 
+    if args.export_only:
+        return export_only(args)
+    if not args.inputs:
+        raise TollError("no input: name files, folders, .jsonl/.csv, or - for stdin")
     if args.csv and not args.out:
         raise TollError("--csv needs --out (the CSV is made from the JSONL)")
-    pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
+    if args.engine == "ray":
+        from models.ray_engine import run_ray
+
+        return run_ray(args)
+    pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size, backend=args.backend,
+                                        threads=args.threads)
     options = InputOptions(args.text_column, args.id_column, args.encoding_errors, args.skip_bad)
     report = InputReport()
     done = completed_ids(Path(args.out)) if (args.out and args.resume) else set()
@@ -53,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                disable=args.no_progress or None, file=sys.stderr)
     written = 0
     try:
-        for prediction in pipeline.predict_documents(docs, min_score=args.min_score):
+        for prediction in pipeline.predict_documents(docs, chunk_size=args.chunk_size, min_score=args.min_score):
             record = prediction.to_record()
             if writer:
                 writer.write(record)
@@ -74,6 +104,18 @@ def run(args: argparse.Namespace) -> int:
     if args.csv:
         rows = write_casualty_csv(Path(args.out), Path(args.csv))
         print(f"{rows} casualty record(s) -> {args.csv}", file=sys.stderr)
+    return 0
+
+
+def export_only(args: argparse.Namespace) -> int:
+    from models.model_dir import check_model_dir
+    from models.onnx_backend import ensure_exported, is_current, variant_files
+
+    check_model_dir(args.model)
+    fresh = not is_current(args.model)
+    folder = ensure_exported(args.model)
+    files = ", ".join(f for v in ("onnx", "onnx-int8") for f in variant_files(v))
+    print(f"{'exported' if fresh else 'up to date'}: {folder} ({files})", file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m eval.benchmarks.speed` (throughput and memory); results in README.md."""
