@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding-errors", choices=["replace", "strict"], default="replace",
                    help="replace undecodable bytes (counted) or refuse the file")
     p.add_argument("--skip-bad", action="store_true", help="skip bad JSONL lines and binary files, counted")
+    p.add_argument("--max-chars", type=int, default=2_000_000,
+                   help="skip (and count) documents longer than this many characters")
     p.add_argument("--resume", action="store_true", help="skip documents already in OUT, append the rest")
     p.add_argument("--no-progress", action="store_true")
     return p
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         return run_ray(args)
     pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size, backend=args.backend,
                                         threads=args.threads)
-    options = InputOptions(args.text_column, args.id_column, args.encoding_errors, args.skip_bad)
+    options = InputOptions(args.text_column, args.id_column, args.encoding_errors, args.skip_bad,
+                           args.max_chars)
     report = InputReport()
     done = completed_ids(Path(args.out)) if (args.out and args.resume) else set()
     docs = (d for d in read_inputs(args.inputs, options, report) if d.id not in done)

@@ -128,7 +128,8 @@ def run_ray(args) -> int:
 
     if args.resume:
         raise TollError("--resume works with --engine local only")
-    options = InputOptions(args.text_column, args.id_column, args.encoding_errors, args.skip_bad)
+    options = InputOptions(args.text_column, args.id_column, args.encoding_errors, args.skip_bad,
+                           args.max_chars)
     report = InputReport()
     predictions, workers = predict_ray(
         args.inputs, args.model, args.backend, options, report, address=args.ray_address,
