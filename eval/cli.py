@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from models.errors import TollError
+from models.errors import TollError, run_command
 
 
 def load_gold(args) -> tuple[list, str]:
@@ -71,34 +71,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=1000, help="article resamples for the 95%% CIs")
     parser.add_argument("--no-card", action="store_true", help="do not write test scores into the model card")
     args = parser.parse_args(argv)
-    try:
-        from eval.evaluate import evaluate
-        from eval.report import write_report
-        from models.pipeline import Pipeline
+    return run_command(lambda: _evaluate(args))
 
-        pipeline = Pipeline.from_pretrained(args.model)
-        gold, described = load_gold(args)
-        if not gold:
-            raise TollError("no annotated documents to evaluate")
-        result = evaluate(pipeline, gold, args.bootstrap)
-        log_path = Path(args.model) / "training_log.json"
-        log = json.loads(log_path.read_text()) if log_path.exists() else None
-        write_report(Path(args.out), result.metrics, f"toll evaluation: {Path(args.model).name} on {described}", log)
-        if args.split == "test" and not args.data and not args.no_card:
-            update_model_card(Path(args.model), result.metrics)
-            from models.atomic import atomic_write_text
 
-            # the weights stay out of git; the card travels with the report
-            atomic_write_text(Path(args.out) / "model_card.md", (Path(args.model) / "README.md").read_text())
-        from eval.report import summary_markdown
+def _evaluate(args: argparse.Namespace) -> int:
+    from eval.evaluate import evaluate
+    from eval.report import summary_markdown, write_report
+    from models.atomic import atomic_write_text
+    from models.pipeline import Pipeline
 
-        print(summary_markdown(result.metrics))
-        print(f"\nreport: {Path(args.out) / 'report.md'}")
-        return 0
-    except TollError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
+    pipeline = Pipeline.from_pretrained(args.model)
+    gold, described = load_gold(args)
+    if not gold:
+        raise TollError("no annotated documents to evaluate")
+    result = evaluate(pipeline, gold, args.bootstrap)
+    log_path = Path(args.model) / "training_log.json"
+    log = json.loads(log_path.read_text()) if log_path.exists() else None
+    write_report(Path(args.out), result.metrics, f"toll evaluation: {Path(args.model).name} on {described}", log)
+    if args.split == "test" and not args.data and not args.no_card:
+        update_model_card(Path(args.model), result.metrics)
+        # the weights stay out of git; the card travels with the report
+        atomic_write_text(Path(args.out) / "model_card.md", (Path(args.model) / "README.md").read_text())
+    print(summary_markdown(result.metrics))
+    print(f"\nreport: {Path(args.out) / 'report.md'}")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Callable
+
 
 class TollError(Exception):
     """A problem with user input (a file, a config, a model directory), stated for a person.
@@ -20,3 +23,23 @@ class CorpusError(TollError):
 
 class ModelDirError(TollError):
     """A model directory that is incomplete, inconsistent or unsafe to load."""
+
+
+def run_command(body: Callable[[], int], interrupted: str = "interrupted",
+                redact: Callable[[str], str] = lambda message: message) -> int:
+    """Run a command's body the way every toll CLI does: a :class:`TollError` becomes
+    ``error: ...`` on stderr and exit status 2, Ctrl-C exit status 130; no tracebacks.
+
+    >>> def body():
+    ...     raise ConfigError("run.yaml: tagger.epoch: unknown key")
+    >>> run_command(body)
+    2
+    """
+    try:
+        return body()
+    except TollError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(interrupted, file=sys.stderr)
+        return 130

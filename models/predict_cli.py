@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from models.errors import TollError
+from models.errors import TollError, run_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,14 +124,7 @@ def export_only(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except TollError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: complete lines are kept; rerun with --resume", file=sys.stderr)
-        return 130
+    return run_command(lambda: run(args), interrupted="interrupted: complete lines are kept; rerun with --resume")
 
 
 if __name__ == "__main__":

@@ -83,9 +83,9 @@ def read_dataset(inputs: list[str], options, report, docs_per_batch: int = DOCS_
         return dataset.select_columns([options.id_column, options.text_column])
     if ".parquet" in suffixes:
         raise TollError("mix of .parquet and other inputs: give Parquet files on their own")
-    from models.inputs import read_inputs
-
     import pandas as pd
+
+    from models.inputs import read_inputs
 
     docs = [(d.id, d.text) for d in read_inputs(inputs, options, report)]
     # blocks of exactly one actor batch: the same chunks as the local engine's length-sorted passes

@@ -1,6 +1,5 @@
 import json
 
-import pytest
 
 from models.corpus import load_corpus
 from models.document import Document, Entity, Relation

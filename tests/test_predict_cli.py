@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 
 from models.outputs import partial_path
 from models.predict_cli import main

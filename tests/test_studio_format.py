@@ -1,10 +1,8 @@
-import json
 
 import pytest
 
 from models.document import Document, Entity, Relation
 from models.errors import CorpusError
-from models.schema import Schema
 from models.studio_format import (document_to_task, dumps_tasks, labeling_config, read_documents,
                                   task_to_document)
 

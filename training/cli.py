@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from models.errors import TollError
+from models.errors import run_command
 
 
 def check_corpus(config) -> int:
@@ -37,21 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only validate the corpus")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoints")
     args, overrides = parser.parse_known_args(argv)
-    try:
-        from training.config import load_train_config
+    return run_command(lambda: _train(args, overrides))
 
-        config = load_train_config(args.config, overrides)
-        if args.check:
-            return check_corpus(config)
-        from training.train import train
 
-        out = train(config, resume=args.resume)
-        print(f"model written to {out}")
-        return 0
-    except TollError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def _train(args: argparse.Namespace, overrides: list[str]) -> int:
+    from training.config import load_train_config
 
+    config = load_train_config(args.config, overrides)
+    if args.check:
+        return check_corpus(config)
+    from training.train import train
+
+    out = train(config, resume=args.resume)
+    print(f"model written to {out}")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from models.errors import TollError
+from models.errors import run_command
 from models.inline import to_inline
 from models.schema import Schema
 from models.studio_format import read_documents
@@ -143,11 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except TollError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import os
 import shutil
 from pathlib import Path
 
-from models.atomic import atomic_write_text
 from models.model_dir import ModelLabels
 from models.schema import Schema
 from models.yaml_config import dump_config

@@ -23,7 +23,6 @@ from models.errors import ConfigError, CorpusError
 from models.model_dir import ModelLabels
 from models.networks import MarkerRelationModel, load_token_classifier
 from models.schema import Schema
-from models.yaml_config import dump_config
 from models.collate_relations import RelationCollator
 from training.config import TrainConfig
 from training.features import FeatureReport, relation_features, tagger_features

@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from models.errors import TollError
+from models.errors import TollError, run_command
 from models.schema import Schema
 from models.studio_format import labeling_config
 from training.studio.connection import (StudioSettings, connect, redact, resolve_settings,
@@ -169,18 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return run_command(lambda: args.func(args), redact=lambda message: redact(message, _settings_or_none(args)))
+
+
+def _settings_or_none(args: argparse.Namespace):
     try:
-        return args.func(args)
-    except TollError as exc:
-        try:
-            settings = _settings(args) if hasattr(args, "url") else None
-        except TollError:
-            settings = None
-        print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return _settings(args) if hasattr(args, "url") else None
+    except TollError:
+        return None
 
 
 if __name__ == "__main__":
