@@ -411,7 +411,9 @@ def render(results: dict, command: str) -> str:
               "included). End to end is `toll-predict` reading JSONL and writing JSONL, model load "
               "included; the tagger rows time only the network on pre-tokenized windows; spaCy runs "
               "`nlp.pipe` on the same texts. Tokens are the articles' word pieces under the model's "
-              "tokenizer, the same count for every engine.", ""]
+              "tokenizer, the same count for every engine. Each figure is one timed pass: on a shared "
+              "virtual machine absolute rates drift between runs (up to 2x has been seen for the PyTorch "
+              "rows on this one), so compare rows of one table rather than tables of different runs.", ""]
     return "\n".join(lines)
 
 
@@ -474,7 +476,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-f1", action="store_true", help="skip the test/dev-split F1 per backend")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--write", type=Path, help="replace the '## Speed' section of this markdown file")
+    parser.add_argument("--render", type=Path, metavar="JSON", help="only re-render a run saved with --json")
     args = parser.parse_args(argv)
+    if args.render:
+        results = json.loads(args.render.read_text())
+        report = render(results, results.get("command", "python -m eval.benchmarks.speed"))
+        print(report)
+        if args.write:
+            write_section(args.write, report)
+        return 0
     if not (Path(args.model) / "config.yaml").exists():
         print(f"error: {args.model}: not a model directory (train one, or pass --model)", file=sys.stderr)
         return 2
@@ -486,8 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     if load_average() > 1.0:
         log("warning: the machine is busy; timings will be low and noisy")
     results = measure(args.model, args.articles, backends, not args.no_f1, log)
-    command = "python -m eval.benchmarks.speed " + " ".join(argv)
-    report = render(results, command.strip())
+    results["command"] = ("python -m eval.benchmarks.speed " + " ".join(argv)).strip()
+    report = render(results, results["command"])
     print(report)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
