@@ -346,7 +346,6 @@ def _fmt(x: float, digits: int = 0) -> str:
 
 
 def render(results: dict, command: str) -> str:
-    from models.backends import DEFAULT_BACKEND, INT8_MAX_F1_LOSS, default_backend
 
     m = results["machine"]
     rows = results["rows"]
