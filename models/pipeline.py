@@ -30,12 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import numpy as np
-import torch
 
 from models.collate_relations import head_example_row, pad_relation_batch
-from models.alignment import TokenizedText, case_marker_id, make_windows, spans_from_word_tags, tokenize
-from models.decoding import viterbi_tags
+from models.alignment import TokenizedText, case_marker_id, tokenize
 from models.document import Document, Entity, Relation
 from models.errors import ModelDirError
 from models.model_dir import ModelLabels, check_model_dir
@@ -44,6 +41,7 @@ from models.records import casualty_records, toll_groups
 from models.relation_inputs import build_head_examples
 from models.schema import Schema
 from models.sentences import sentence_spans
+from models.tagging import WindowTagger, batches, softmax
 from models.yaml_config import read_yaml
 
 
@@ -69,17 +67,6 @@ class Prediction:
         }
 
 
-# A span made of one function word is never an entity in the schema; the tagger produces one
-# now and then at the edge of a longer phrase ("placed on [a] bicycle").
-FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "by", "for", "with"})
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 class _Clock:
     """Adds the time since the previous call to ``timings[stage]`` (where the batch path spends it)."""
 
@@ -90,11 +77,6 @@ class _Clock:
         now = time.perf_counter()
         self.timings[stage] += now - self.last
         self.last = now
-
-
-def _batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class Pipeline:
@@ -122,6 +104,8 @@ class Pipeline:
         # seconds spent per stage since loading (tokenize, sentences, tagger, ..., records): what
         # eval/benchmarks/speed.py reports; the network calls are counted apart from the rest
         self.timings: dict[str, float] = defaultdict(float)
+        self.tagger = WindowTagger(tokenizer, labels.tags, backend.tagger_logits, self.max_tokens, self.overlap,
+                                   batch_size, self.timings)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 16, device: str | None = None,
@@ -183,44 +167,7 @@ class Pipeline:
         return out
 
     def _tag(self, toks: list[TokenizedText], sentences, min_score: float) -> list[list[Entity]]:
-        n_tags = len(self.labels.tags)
-        budget = self.max_tokens - 2
-        jobs = []  # (doc index, window)
-        for d, (tok, sents) in enumerate(zip(toks, sentences)):
-            for w in make_windows(tok, sents, budget, self.overlap):
-                jobs.append((d, w))
-        token_probs = [np.zeros((t.n_tokens, n_tags), dtype=np.float32) for t in toks]
-        jobs.sort(key=lambda j: j[1].end - j[1].start)
-        cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
-        for batch in _batches(jobs, self.batch_size):
-            length = max(w.end - w.start for _, w in batch) + 2
-            ids = torch.full((len(batch), length), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), length), dtype=torch.long)
-            for i, (d, w) in enumerate(batch):
-                row = [cls_id, *toks[d].input_ids[w.start : w.end], sep_id]
-                ids[i, : len(row)] = torch.tensor(row)
-                mask[i, : len(row)] = 1
-            start = time.perf_counter()
-            logits = self.backend.tagger_logits(ids, mask)
-            self.timings["tagger network"] += time.perf_counter() - start
-            probs = _softmax(logits)
-            for i, (d, w) in enumerate(batch):
-                a, b = w.own_start, w.own_end
-                token_probs[d][a:b] = probs[i, 1 + a - w.start : 1 + b - w.start]
-        return [self._decode(tok, probs, min_score) for tok, probs in zip(toks, token_probs)]
-
-    def _decode(self, tok: TokenizedText, token_probs: np.ndarray, min_score: float) -> list[Entity]:
-        if not tok.word_spans:
-            return []
-        word_probs = token_probs[tok.word_first_token]
-        best = viterbi_tags(np.log(np.clip(word_probs, 1e-9, 1.0)), self.labels.tags)
-        tags = [self.labels.tags[i] for i in best]
-        entities = []
-        for k, (start, end, label, w0, w1) in enumerate(spans_from_word_tags(tok, tags), 1):
-            score = float(np.mean([word_probs[w, best[w]] for w in range(w0, w1)]))
-            if score >= min_score and tok.text[start:end].lower() not in FUNCTION_WORDS:
-                entities.append(Entity(f"T{k}", start, end, label, round(score, 4)))
-        return entities
+        return self.tagger.tag(toks, sentences, min_score)
 
     def _relate(self, toks, sentences, entities, min_score: float) -> list[list[Relation]]:
         special = (self.rel_tokenizer.cls_token_id, self.rel_tokenizer.sep_token_id)
@@ -232,12 +179,12 @@ class Pipeline:
         jobs.sort(key=lambda j: len(j[1].input_ids))
         results: list[list[Relation]] = [[] for _ in toks]
         classes = self.labels.relations
-        for batch in _batches(jobs, self.batch_size):
+        for batch in batches(jobs, self.batch_size):
             tensors = pad_relation_batch([head_example_row(ex) for _, ex in batch], self.rel_tokenizer.pad_token_id)
             start = time.perf_counter()
             logits = self.backend.relation_logits(tensors)
             self.timings["relation network"] += time.perf_counter() - start
-            probs = _softmax(logits)
+            probs = softmax(logits)
             for i, (d, ex) in enumerate(batch):
                 for k, tail in enumerate(ex.tail_ids):
                     c = int(probs[i, k].argmax())
