@@ -8,7 +8,7 @@ RUN    ?= runs/default
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: all setup studio check train evaluate reports predict test test-quick bench-speed clean
+.PHONY: all setup studio check train evaluate reports predict test test-quick bench-speed bench-baselines clean
 
 all: check train evaluate predict
 
@@ -61,6 +61,12 @@ test-quick: setup
 bench-speed: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m eval.benchmarks.speed --model $(RUN)/model --write eval/benchmarks/README.md --json $(RUN)/bench-speed.json
+
+# The rule and spaCy baselines on the test split, scored like the trained model and beside its committed
+# report; rewrites the "Baselines on the project's test split" section of eval/benchmarks/README.md.
+bench-baselines: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m eval.baselines.run --split test --out runs/baselines --write eval/benchmarks/README.md
 
 clean:
 	rm -rf runs

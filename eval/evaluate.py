@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Iterator, Protocol
 
 from eval.bootstrap import bootstrap_f1
 from eval.calibration import entity_score_outcomes, reliability_bins
@@ -10,8 +11,19 @@ from eval.casualties import casualty_scores
 from eval.entities import confusion, entity_scores, exact_counts
 from eval.relations import relation_counts, relation_scores, reachable_share
 from models.document import Document
-from models.pipeline import Pipeline
+from models.pipeline import Prediction
+from models.schema import Schema
 from models.sentences import sentence_index, sentence_spans
+
+
+class Predictor(Protocol):
+    """What :func:`evaluate` needs: :class:`models.pipeline.Pipeline`, or a baseline
+    (:mod:`eval.baselines`) with the same batch interface."""
+
+    schema: Schema
+
+    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float = 0.0,
+                          entities_given: bool = False) -> Iterator[Prediction]: ...
 
 
 @dataclass
@@ -21,7 +33,7 @@ class Evaluation:
     predicted: list[Document]
 
 
-def evaluate(pipeline: Pipeline, gold: list[Document], bootstrap_samples: int = 1000) -> Evaluation:
+def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int = 1000) -> Evaluation:
     schema = pipeline.schema
     labels = list(schema.entity_labels)
     pred = [p.document for p in pipeline.predict_documents(d.without_annotations() for d in gold)]
