@@ -9,7 +9,8 @@ import json
 import pytest
 
 from eval.benchmarks import corpora, markdown, ner
-from eval.benchmarks.corpora import load_split, word_tags
+from eval.benchmarks.corpora import word_tags
+from training.readers.public import load_split
 from eval.benchmarks.ner import NerBenchmarkConfig, native_schema, render, score, summarize
 from models.document import Document, Entity
 from models.errors import ConfigError, CorpusError

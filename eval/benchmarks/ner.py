@@ -27,7 +27,8 @@ from typing import Sequence
 
 from pydantic import Field
 
-from eval.benchmarks.corpora import Corpus, load_split, word_tags
+from eval.benchmarks.corpora import word_tags
+from training.readers.public import Corpus, load_split
 from eval.benchmarks.markdown import replace_section
 from models.atomic import atomic_write_text
 from models.document import Document
