@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from eval.benchmarks import corpora, markdown, ner
+from eval.benchmarks import attempts, corpora, markdown, ner
 from eval.benchmarks.corpora import word_tags
 from training.readers.public import load_split
 from eval.benchmarks.ner import NerBenchmarkConfig, native_schema, render, score, summarize
@@ -23,7 +23,7 @@ DAMASCUS = Entity("T3", len("Carter thanked the United States in "), len(TEXT) -
 GOLD = Document("d", TEXT, (CARTER, US, DAMASCUS))
 
 
-@pytest.mark.parametrize("module", [corpora, markdown])
+@pytest.mark.parametrize("module", [corpora, markdown, ner])
 def test_docstrings(module):
     assert doctest.testmod(module).failed == 0
 
@@ -106,3 +106,26 @@ def test_a_tiny_re3d_run_trains_scores_reuses_seeds_and_ensembles(tmp_path):
     messages = []
     again = ner.run_benchmark(cfg, log=messages.append)
     assert any("seed 1: reusing" in m for m in messages) and again["seeds"][0] == first
+
+
+def test_attempts_table_has_one_traceable_row_per_run(tmp_path):
+    test = score([GOLD], [[CARTER, US]])
+    for name, note in (("re3d", "the committed recipe"), ("re3d-macro", "checkpoint picked on dev macro-F1")):
+        results = {"name": name, "note": note, "command": f"python -m eval.benchmarks.ner x.yaml --name {name}",
+                   "seeds": [{"train_seconds": 120.0}], "summary": summarize([test]),
+                   "ensemble": {"test": test}}
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps(results))
+    readme = tmp_path / "README.md"
+    readme.write_text("# Benchmarks\n\n## Speed\n\nkept\n")
+    assert attempts.main([str(tmp_path / "re3d"), str(tmp_path / "re3d-macro"), "--title", "re3d: tried",
+                          "--write", str(readme)]) == 0
+    text = readme.read_text()
+    assert "## Speed\n\nkept" in text
+    assert "| `re3d-macro` | checkpoint picked on dev macro-F1 | 66.67 ± 0.00 | 80.00 ± 0.00 | 66.67 / 80.00 | 1 | 2.0 |" in text
+    assert "`python -m eval.benchmarks.ner x.yaml --name re3d`" in text
+
+
+def test_attempts_refuses_a_folder_without_results(tmp_path, capsys):
+    assert attempts.main([str(tmp_path), "--title", "x"]) == 2
+    assert "results.json" in capsys.readouterr().err

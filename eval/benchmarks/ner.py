@@ -22,6 +22,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
@@ -66,7 +67,12 @@ class NerBenchmarkConfig(Strict):
     ensemble: bool = True
     windows: WindowConfig = WindowConfig()
     tagger: OptimConfig = OptimConfig()
+    select_metric: str = Field("f1", pattern="^(f1|macro_f1)$",
+                               description="dev score that picks the checkpoint: strict micro-F1 or macro-F1")
+    oversample_below: int = Field(0, ge=0, description="repeat training documents holding a label with fewer "
+                                                       "examples than this (0: off)")
     output_dir: str | None = None
+    note: str = Field("", description="what this run changes, for the table of attempts")
     published: list[Published] = Field(default_factory=list)
 
     @property
@@ -84,6 +90,26 @@ def native_schema(name: str, docs: Sequence[Document], labels: Sequence[str] | N
     found = sorted({e.label for d in docs for e in d.entities})
     chosen = list(labels) if labels is not None else found
     return Schema(name=name, entities={label: EntityType() for label in chosen})
+
+
+def oversample(docs: Sequence[Document], below: int, max_repeats: int = 4) -> list[Document]:
+    """Each document repeated ``ceil(below / n)`` times (at most ``max_repeats``) where ``n`` is the
+    training count of its rarest label, when that count is under ``below``.
+
+    >>> from models.document import Entity
+    >>> rare = Document("r", "x", (Entity("T1", 0, 1, "Money"),))
+    >>> common = [Document(str(i), "y", (Entity("T1", 0, 1, "Person"),)) for i in range(9)]
+    >>> [d.id for d in oversample([rare, *common], below=3)]
+    ['r', 'r', 'r', '0', '1', '2', '3', '4', '5', '6', '7', '8']
+    """
+    if below <= 0:
+        return list(docs)
+    counts = Counter(e.label for d in docs for e in d.entities)
+    out = []
+    for doc in docs:
+        rarest = min((counts[e.label] for e in doc.entities), default=below)
+        out += [doc] * (min(max_repeats, -(-below // rarest)) if rarest < below else 1)
+    return out
 
 
 def score(gold: Sequence[Document], predicted: Sequence[Sequence]) -> dict:
@@ -137,12 +163,13 @@ def train_seed(cfg: NerBenchmarkConfig, seed: int, schema: Schema, train_docs, d
     tags = list(schema.iob2_labels())
     report = FeatureReport()
     w = cfg.windows
-    train_rows = tagger_features(train_docs, tokenizer, schema, w.max_tokens, w.overlap_sentences, report)
+    train_rows = tagger_features(oversample(train_docs, cfg.oversample_below), tokenizer, schema, w.max_tokens, w.overlap_sentences, report)
     dev_rows = tagger_features(dev_docs, tokenizer, schema, w.max_tokens, 0, FeatureReport())
     model = load_token_classifier(resolve_encoder(cfg.encoder), tags)
     if len(tokenizer) != model.get_input_embeddings().num_embeddings:
         model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
     args = training_arguments(train_config, cfg.tagger, str(seed_dir / "checkpoints"), group_by_length=True)
+    args.metric_for_best_model = cfg.select_metric
     trainer = make_trainer(model, args, Dataset.from_list(train_rows), Dataset.from_list(dev_rows),
                            DataCollatorForTokenClassification(tokenizer), tagger_metrics(tags),
                            cfg.tagger.patience, tokenizer)
@@ -166,7 +193,7 @@ def load_seed_model(seed_dir: Path):
     return load_token_classifier(str(seed_dir / "model"))
 
 
-def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print) -> dict:
+def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print, command: str = "") -> dict:
     """Train and score every seed (reusing finished ones), then the ensemble; returns the results."""
     from transformers import AutoTokenizer
 
@@ -194,7 +221,8 @@ def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print) -> di
         log(f"seed {seed}: test strict micro {result['test']['strict_micro_f1']}, "
             f"conll macro {result['test']['conll_macro_f1']} ({facts['train_seconds']} s)")
         seeds.append(result)
-    results = {"name": cfg.name, "title": cfg.title, "corpus": cfg.corpus, "labels": tags,
+    results = {"name": cfg.name, "title": cfg.title, "note": cfg.note, "command": command,
+               "config": cfg.model_dump(mode="json"), "corpus": cfg.corpus, "labels": tags,
                "documents": {"train": len(train_docs), "dev": len(dev_docs), "test": len(test_docs)},
                "seeds": seeds, "summary": summarize([s["test"] for s in seeds])}
     if cfg.ensemble and len(cfg.seeds) > 1:
@@ -275,8 +303,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         cfg = load_config(args.config, NerBenchmarkConfig, overrides)
-        results = run_benchmark(cfg, force=args.force, log=lambda msg: print(msg, file=sys.stderr, flush=True))
         command = " ".join(["python -m eval.benchmarks.ner", args.config, *overrides])
+        results = run_benchmark(cfg, force=args.force, log=lambda msg: print(msg, file=sys.stderr, flush=True),
+                                command=command)
         section = render(results, cfg, command)
         print(section)
         if args.write:

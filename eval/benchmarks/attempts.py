@@ -1,0 +1,72 @@
+"""A table of benchmark attempts from their saved results: what each run changed and what it gave.
+
+``python -m eval.benchmarks.attempts runs/benchmarks/re3d runs/benchmarks/re3d-macro ... --title
+"re3d: what we tried" --write eval/benchmarks/README.md`` reads each run's ``results.json`` (written
+by :mod:`eval.benchmarks.ner`, with the config and command that produced it) and writes one row per
+run, so the table can always be traced back to commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from eval.benchmarks.markdown import replace_section
+from models.errors import CorpusError, run_command
+
+
+def load_results(run_dir: Path) -> dict:
+    path = run_dir / "results.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path}: no benchmark results ({exc}); run python -m eval.benchmarks.ner first") from None
+
+
+def row(results: dict) -> str:
+    s = results["summary"]
+    seeds = results["seeds"]
+    minutes = statistics.mean(x["train_seconds"] for x in seeds) / 60
+    ens = results.get("ensemble", {}).get("test")
+    ensemble = f"{ens['conll_macro_f1']:.2f} / {ens['strict_micro_f1']:.2f}" if ens else "-"
+    cfg = results.get("config", {})
+    command = results.get("command", "")
+    return (f"| `{cfg.get('name', results['name'])}` | {results.get('note') or '-'} | "
+            f"{s['conll_macro_f1']['mean']:.2f} ± {s['conll_macro_f1']['std']:.2f} | "
+            f"{s['strict_micro_f1']['mean']:.2f} ± {s['strict_micro_f1']['std']:.2f} | {ensemble} | "
+            f"{len(seeds)} | {minutes:.1f} | `{command}` |")
+
+
+def render(runs: list[dict], title: str) -> str:
+    lines = [f"## {title}", "",
+             "Test split, points; mean ± std over seeds. Written by `python -m eval.benchmarks.attempts` from "
+             "each run's saved `results.json`; the last column is the command that produced the run.", "",
+             "| run | what it changes | conlleval macro-F1 | strict micro-F1 | ensemble (macro / micro) | seeds "
+             "| min per seed | command |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines += [row(r) for r in runs]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.benchmarks.attempts", description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="run folders of python -m eval.benchmarks.ner")
+    parser.add_argument("--title", required=True, help="the markdown section heading")
+    parser.add_argument("--write", type=Path, help="replace that section of this markdown file")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        section = render([load_results(r) for r in args.runs], args.title)
+        print(section)
+        if args.write:
+            replace_section(args.write, args.title, section)
+        return 0
+
+    return run_command(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
