@@ -8,7 +8,7 @@ RUN    ?= runs/default
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: all setup studio check train evaluate reports predict test test-quick bench-speed bench-baselines clean
+.PHONY: all setup studio check train evaluate reports predict test test-quick bench-speed bench-baselines bench-ner clean
 
 all: check train evaluate predict
 
@@ -67,6 +67,15 @@ bench-speed: setup
 bench-baselines: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m eval.baselines.run --split test --out runs/baselines --write eval/benchmarks/README.md
+
+# The public NER benchmarks (re3d and MUC-4 on ConfliBERT's splits, PolNeAR source spans), three seeds
+# each, read from $$TOLL_DATASETS or ../shared/datasets; each rewrites its own section of
+# eval/benchmarks/README.md. Finished seeds under runs/benchmarks/ are reused when rerun.
+BENCHMARKS ?= re3d muc4 polnear
+bench-ner: setup
+	for b in $(BENCHMARKS); do \
+	  $(BIN)/python -m eval.benchmarks.ner configs/benchmarks/$$b.yaml --write eval/benchmarks/README.md || exit 1; \
+	done
 
 clean:
 	rm -rf runs
