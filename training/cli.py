@@ -1,7 +1,8 @@
 """``toll-train CONFIG [--check] [--resume] [--section.key VALUE ...]``
 
 Train the tagger and the relation classifier from a YAML config, or with ``--check`` only
-validate the corpus the config names and print label and relation counts per split.
+validate the corpus the config names and print label and relation counts per split (and per
+public corpus of ``data.public``).
 Dotted overrides change config values: ``toll-train configs/default.yaml --tagger.epochs 3``.
 """
 
@@ -25,6 +26,15 @@ def check_corpus(config) -> int:
         print(f"{name}: {len(docs)} articles")
         print("  entities:  " + ", ".join(f"{k} {entities.get(k, 0)}" for k in schema.entity_labels))
         print("  relations: " + ", ".join(f"{k} {relations.get(k, 0)}" for k in schema.relation_labels))
+    if config.data.public:
+        from training.public_data import load_public_sources
+
+        for source, docs in load_public_sources(config.data, schema):
+            entities, _ = label_counts(docs)
+            exhaustive = ", ".join(docs[0].meta["annotated_labels"]) if docs else ""
+            print(f"public {source.corpus} ({source.split}): {len(docs)} documents, tagger only; "
+                  f"annotated exhaustively: {exhaustive or 'none'}")
+            print("  entities:  " + ", ".join(f"{k} {entities.get(k, 0)}" for k in schema.entity_labels))
     for problem in corpus.problems:
         print(f"problem: {problem}", file=sys.stderr)
     print(f"{len(corpus.problems)} problem(s)")

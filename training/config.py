@@ -2,7 +2,7 @@
 
 >>> cfg = load_train_config("configs/smoke.yaml", ["--tagger.epochs", "2"])
 >>> cfg.tagger.epochs, cfg.encoder
-(2, 'bundled:minilm-l6')
+(2.0, 'bundled:minilm-l6')
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.yaml_config import load_config
 
@@ -19,12 +19,43 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The splits each public reader has (training/readers); "all" reads every document it has.
+PUBLIC_SPLITS = {"re3d": ("all",), "muc4": ("train", "dev", "test", "all"), "polnear": ("train", "dev", "test")}
+
+
+class PublicSource(Strict):
+    """A public corpus added to the tagger's training data, relabelled with its mapping.
+
+    >>> PublicSource(corpus="polnear", limit=20).split
+    'train'
+    """
+
+    corpus: Literal["re3d", "muc4", "polnear"]
+    split: Literal["train", "dev", "test", "all"] = Field(
+        "train", description="re3d (original JSON) has no splits: use all")
+    limit: int | None = Field(None, ge=1, description="N documents chosen by a stable hash of their ids")
+    mapping: str | None = Field(None, description="label mapping YAML (default configs/mappings/<corpus>.yaml)")
+
+    @model_validator(mode="after")
+    def _split_exists(self) -> "PublicSource":
+        if self.split not in PUBLIC_SPLITS[self.corpus]:
+            raise ValueError(f"{self.corpus} has no split {self.split!r}; use one of {PUBLIC_SPLITS[self.corpus]}")
+        return self
+
+
 class DataConfig(Strict):
     corpus: str = "data/corpus"
     splits: str = "data/splits.json"
     seeds: str | None = "seeds"
     train_limit: int | None = Field(None, ge=1, description="use only the first N training articles")
     dev_limit: int | None = Field(None, ge=1)
+    public: list[PublicSource] = Field(
+        default_factory=list, description="public corpora added to the tagger's training data (not to dev or test)")
+    datasets_dir: str | None = Field(
+        None, description="folder holding re3d/, muc4/, polnear/ (default: $TOLL_DATASETS, else ../shared/datasets)")
+    partial_annotation: Literal["mask", "as_o"] = Field(
+        "mask", description="tokens a public corpus leaves unannotated: mask (any tag of an unannotated "
+                            "label or O) or as_o (plain O, the naive method)")
 
 
 class WindowConfig(Strict):

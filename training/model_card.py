@@ -57,8 +57,9 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
         f"and {t['dev_articles']} dev articles. The corpus is the project's own: one real AFP article and "
         "articles written for the project (see `data/README.md`), not real reporting.",
         f"- Tagger: {t['tagger']['train_windows']} training windows of at most {config.windows.max_tokens} "
-        f"tokens; {len(t['tagger']['alignment']['misaligned'])} spans snapped to word boundaries, "
-        f"{len(t['tagger']['alignment']['dropped'])} dropped.",
+        f"tokens{_public_windows(t['tagger'])}; {len(t['tagger']['alignment']['misaligned'])} spans snapped "
+        f"to word boundaries, {len(t['tagger']['alignment']['dropped'])} dropped.",
+        *_public_lines(t["tagger"]),
         f"- Relation classifier: {t['relations']['candidates']['candidates']} candidate pairs from "
         f"{t['relations']['candidates']['heads']} casualty spans within {config.relations.sentence_window} "
         f"sentence(s); {t['relations']['candidates']['gold_outside_candidates']} gold relations fall "
@@ -92,6 +93,35 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
         "Reproduce: `toll-train <config>` then `toll-eval --model <this directory>`.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _public_windows(tagger: dict) -> str:
+    if not tagger.get("public"):
+        return ""
+    return (f" ({tagger['project_windows']} from the project's articles, whose spans are counted next; "
+            "the rest from public corpora)")
+
+
+def _public_lines(tagger: dict) -> list[str]:
+    """One line per public corpus the tagger learned from, with its counts."""
+    sources = tagger.get("public")
+    if not sources:
+        return []
+    method = {"mask": "masked: an unmarked word may be `O` or any tag of a label the corpus does not "
+                      "annotate (partial-label loss)",
+              "as_o": "taught as `O` (the naive method)"}[tagger["partial_annotation"]]
+    lines = ["- Public corpora, for the tagger only (the relation classifier, dev and test use the project's "
+             f"corpus); text they leave unannotated is {method}:"]
+    for s in sources:
+        labels = ", ".join(f"{k} {v}" for k, v in s["entities"].items()) or "no spans"
+        exhaustive = ", ".join(s["annotated_labels"]) or "none"
+        split = s["split"] + (f", limit {s['limit']}" if s["limit"] else "")
+        left_out = s["uninformative_windows_left_out"]
+        left_out = f" ({left_out} without any constraint left out)" if left_out else ""
+        documents = f"{s['documents']} document" + ("s" if s["documents"] != 1 else "")
+        lines.append(f"  - {s['corpus']} ({split}; `{s['mapping']}`): {documents}, "
+                     f"{s['windows']} windows{left_out}; spans: {labels}; annotated exhaustively: {exhaustive}.")
+    return lines
 
 
 def _calibration_sentence(test: dict | None) -> str:

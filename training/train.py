@@ -1,5 +1,9 @@
 """``train(config)``: corpus -> tagger -> relation classifier -> self-contained model directory.
 
+The tagger also learns from the public corpora of ``data.public`` (mapped onto the schema, partial
+annotation handled as ``data.partial_annotation`` says); the relation classifier, dev and test use
+the project's corpus only.
+
 Each stage is a Hugging Face ``Trainer`` run with its own checkpoints under ``OUTPUT.work/``; with
 ``resume=True`` a finished stage is reused and an interrupted one continues from its last
 checkpoint. Under ``torchrun``/``accelerate launch`` every rank trains, rank 0 writes the model.
@@ -13,7 +17,7 @@ import time
 from pathlib import Path
 
 from datasets import Dataset
-from transformers import DataCollatorForTokenClassification, set_seed
+from transformers import DataCollatorForTokenClassification, Trainer, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
 from models.corpus import load_corpus
@@ -26,6 +30,8 @@ from models.schema import Schema
 from models.collate_relations import RelationCollator
 from training.config import TrainConfig
 from training.features import FeatureReport, relation_features, tagger_features
+from training.partial_labels import ALLOWED, PartialLabelCollator, PartialLabelTrainer, unannotated_labels
+from training.public_data import load_public_sources, source_summary
 from training.trainer_setup import (make_trainer, relation_metrics, tagger_metrics,
                                     training_arguments)
 
@@ -67,28 +73,70 @@ def tagger_tokenizer(config: TrainConfig):
     return tokenizer
 
 
-def train_tagger(config: TrainConfig, schema: Schema, train_docs, dev_docs, stage_dir: Path, resume: bool):
+def masks_unannotated(config: TrainConfig, schema: Schema, public) -> bool:
+    """Whether the tagger trains with allowed tag sets and the partial-label loss: under ``mask``
+    when a public document leaves some label unannotated. Else the plain rows, collator and
+    ``Trainer`` of a project-only run (so ``default.yaml`` and ``smoke.yaml`` train as before)."""
+    return config.data.partial_annotation == "mask" and any(
+        unannotated_labels(d, schema) for _, docs in public for d in docs)
+
+
+def train_tagger(config: TrainConfig, schema: Schema, train_docs, dev_docs, stage_dir: Path, resume: bool,
+                 public=()):
+    """Fine-tune the tagger on ``train_docs`` plus the ``(source, documents)`` pairs of ``public``.
+
+    With ``partial_annotation: mask`` and a public document that leaves labels unannotated, the
+    rows carry ``allowed_tags`` and the partial-label loss trains (:mod:`training.partial_labels`);
+    otherwise (``as_o``, or no such document) the rows and the ``Trainer`` are the plain ones.
+    """
     tokenizer = tagger_tokenizer(config)
     tags = list(schema.iob2_labels())
+    mask = masks_unannotated(config, schema, public)
     report = FeatureReport()
     w = config.windows
-    train_rows = tagger_features(train_docs, tokenizer, schema, w.max_tokens, w.overlap_sentences, report)
+    train_rows = tagger_features(train_docs, tokenizer, schema, w.max_tokens, w.overlap_sentences, report, mask)
+    sources = []
+    for source, docs in public:
+        source_report = FeatureReport()
+        train_rows += tagger_features(docs, tokenizer, schema, w.max_tokens, w.overlap_sentences, source_report, mask)
+        sources.append({**source_summary(source, docs), "windows": source_report.windows,
+                        "uninformative_windows_left_out": source_report.uninformative_windows,
+                        "spans_misaligned": len(source_report.alignment.misaligned),
+                        "spans_dropped": len(source_report.alignment.dropped)})
     dev_rows = tagger_features(dev_docs, tokenizer, schema, w.max_tokens, 0, FeatureReport())
     model = load_token_classifier(resolve_encoder(config.encoder), tags)
     if len(tokenizer) != model.get_input_embeddings().num_embeddings:
         model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
-    args = training_arguments(config, config.tagger, str(stage_dir), group_by_length=True)
-    trainer = make_trainer(model, args, Dataset.from_list(train_rows), Dataset.from_list(dev_rows),
-                           DataCollatorForTokenClassification(tokenizer), tagger_metrics(tags),
-                           config.tagger.patience, tokenizer)
+    train_set, dev_set = Dataset.from_list(train_rows), Dataset.from_list(dev_rows)
+    if mask:  # allowed_tags is no argument of the model's forward: keep it, drop doc_id by hand
+        train_set = train_set.select_columns(["input_ids", "labels", ALLOWED])
+        dev_set = dev_set.select_columns(["input_ids", "labels"])
+    args = training_arguments(config, config.tagger, str(stage_dir), group_by_length=True,
+                              remove_unused_columns=not mask)
+    trainer = make_trainer(model, args, train_set, dev_set,
+                           (PartialLabelCollator if mask else DataCollatorForTokenClassification)(tokenizer),
+                           tagger_metrics(tags), config.tagger.patience, tokenizer,
+                           PartialLabelTrainer if mask else Trainer)
     result = _run_stage(trainer, stage_dir, resume)
     result["alignment"] = {"spans": report.alignment.spans, "misaligned": report.alignment.misaligned,
                            "dropped": report.alignment.dropped}
-    result["train_windows"] = report.windows
+    result["train_windows"] = report.windows + sum(s["windows"] for s in sources)
+    if public:
+        result["project_windows"] = report.windows
+        result["public"] = sources
+        result["partial_annotation"] = config.data.partial_annotation
     return trainer, tokenizer, result
 
 
 def train_relations(config: TrainConfig, schema: Schema, train_docs, dev_docs, stage_dir: Path, resume: bool):
+    """The relation classifier, on the project's documents only.
+
+    The public corpora stay out. re3d and PolNeAR have no casualty spans, so no head to link from.
+    MUC-4 has heads, but its links are located heuristically from the answer keys (the closest
+    mention by characters; organisations held only as POSSIBLE are never linked) between spans
+    that are themselves only the key's fills, so a candidate pair without a link is not a
+    reliable ``none``; training on its links alone would show the classifier positives only.
+    """
     labels = ModelLabels.from_schema(schema)
     tokenizer = tagger_tokenizer(config)
     tokenizer.add_tokens(labels.markers, special_tokens=True)  # after [CAP]: ids shared with the tagger
@@ -113,13 +161,14 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     set_seed(config.seed)
     schema = Schema.load(config.schema_path)
     train_docs, dev_docs = load_training_documents(config, schema)
+    public = load_public_sources(config.data, schema)
     out = Path(config.output_dir)
     work = out.with_name(out.name + ".work")
     if not resume and work.exists() and int(os.environ.get("RANK", "0")) == 0:
         shutil.rmtree(work, ignore_errors=True)
     started = time.perf_counter()
     tagger_trainer, tag_tokenizer, tagger_result = train_tagger(
-        config, schema, train_docs, dev_docs, work / "tagger", resume)
+        config, schema, train_docs, dev_docs, work / "tagger", resume, public)
     set_seed(config.seed)
     rel_trainer, rel_tokenizer, rel_result = train_relations(
         config, schema, train_docs, dev_docs, work / "relation", resume)

@@ -12,7 +12,10 @@ from models.scoring import relation_class_scores, strict_entity_scores
 from training.config import OptimConfig, TrainConfig
 
 
-def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, group_by_length: bool) -> TrainingArguments:
+def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, group_by_length: bool,
+                       remove_unused_columns: bool = True) -> TrainingArguments:
+    """``remove_unused_columns=False`` when the batches carry inputs the model's ``forward`` does not
+    take (``allowed_tags`` for :class:`training.partial_labels.PartialLabelTrainer`)."""
     strategy = "steps" if optim.save_steps else "epoch"
     return TrainingArguments(
         output_dir=work_dir,
@@ -44,6 +47,7 @@ def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, g
         disable_tqdm=False,
         restore_callback_states_from_checkpoint=True,
         ddp_backend=_ddp_backend(),
+        remove_unused_columns=remove_unused_columns,
     )
 
 
@@ -82,8 +86,9 @@ def relation_metrics(classes: list[str]):
     return compute
 
 
-def make_trainer(model, args, train_set, dev_set, collator, metrics, patience: int, tokenizer) -> Trainer:
-    return Trainer(
+def make_trainer(model, args, train_set, dev_set, collator, metrics, patience: int, tokenizer,
+                 trainer_class: type[Trainer] = Trainer) -> Trainer:
+    return trainer_class(
         model=model,
         args=args,
         train_dataset=train_set,
