@@ -74,6 +74,11 @@ class OptimConfig(Strict):
     save_steps: int | None = Field(None, ge=1, description="checkpoint every N steps (default: each epoch)")
 
 
+class TaggerConfig(OptimConfig):
+    select_metric: Literal["f1", "macro_f1"] = Field(
+        "f1", description="dev score that picks the checkpoint: strict micro-F1, or macro-F1 over labels")
+
+
 class RelationConfig(OptimConfig):
     epochs: float = 8
     learning_rate: float = 1e-4
@@ -90,7 +95,7 @@ class TrainConfig(Strict):
     case_marker: bool = Field(False, description="mark capitalized words for uncased encoders")
     data: DataConfig = DataConfig()
     windows: WindowConfig = WindowConfig()
-    tagger: OptimConfig = OptimConfig()
+    tagger: TaggerConfig = TaggerConfig()
     relations: RelationConfig = RelationConfig()
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -37,7 +37,7 @@ def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, g
         logging_steps=10,
         save_total_limit=2,
         load_best_model_at_end=True,
-        metric_for_best_model="f1",
+        metric_for_best_model=getattr(optim, "select_metric", "f1"),  # relations: micro-F1
         greater_is_better=True,
         report_to="none",
         use_cpu=not torch.cuda.is_available(),

@@ -21,7 +21,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
@@ -37,7 +36,7 @@ from models.errors import run_command
 from models.schema import EntityType, Schema
 from models.scoring import strict_entity_scores
 from models.yaml_config import dump_config, load_config
-from training.config import OptimConfig, Strict, TrainConfig, WindowConfig
+from training.config import Strict, TaggerConfig, TrainConfig, WindowConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,9 +65,7 @@ class NerBenchmarkConfig(Strict):
     seeds: list[int] = Field(default_factory=lambda: [1, 2, 3], min_length=1)
     ensemble: bool = True
     windows: WindowConfig = WindowConfig()
-    tagger: OptimConfig = OptimConfig()
-    select_metric: str = Field("f1", pattern="^(f1|macro_f1)$",
-                               description="dev score that picks the checkpoint: strict micro-F1 or macro-F1")
+    tagger: TaggerConfig = TaggerConfig()
     oversample_below: int = Field(0, ge=0, description="repeat training documents holding a label with fewer "
                                                        "examples than this (0: off)")
     output_dir: str | None = None
@@ -147,40 +144,23 @@ def predict(tokenizer, tags: list[str], models: list, docs: Sequence[Document], 
 
 
 def train_seed(cfg: NerBenchmarkConfig, seed: int, schema: Schema, train_docs, dev_docs, seed_dir: Path):
-    """Fine-tune one tagger; returns ``(model, tokenizer, facts)`` and saves the model in ``seed_dir/model``."""
-    from datasets import Dataset
-    from transformers import DataCollatorForTokenClassification, set_seed
+    """Fine-tune one tagger with ``toll-train``'s own tagger stage; returns ``(model, tokenizer, facts)``
+    and saves the model in ``seed_dir/model``."""
+    from transformers import set_seed
 
-    from models.encoders import resolve_encoder
-    from models.networks import load_token_classifier
-    from training.features import FeatureReport, tagger_features
-    from training.train import tagger_tokenizer
-    from training.trainer_setup import make_trainer, tagger_metrics, training_arguments
+    from training.train import train_tagger
 
     set_seed(seed)
-    train_config = cfg.train_config(seed)
-    tokenizer = tagger_tokenizer(train_config)
-    tags = list(schema.iob2_labels())
-    report = FeatureReport()
-    w = cfg.windows
-    train_rows = tagger_features(oversample(train_docs, cfg.oversample_below), tokenizer, schema, w.max_tokens, w.overlap_sentences, report)
-    dev_rows = tagger_features(dev_docs, tokenizer, schema, w.max_tokens, 0, FeatureReport())
-    model = load_token_classifier(resolve_encoder(cfg.encoder), tags)
-    if len(tokenizer) != model.get_input_embeddings().num_embeddings:
-        model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
-    args = training_arguments(train_config, cfg.tagger, str(seed_dir / "checkpoints"), group_by_length=True)
-    args.metric_for_best_model = cfg.select_metric
-    trainer = make_trainer(model, args, Dataset.from_list(train_rows), Dataset.from_list(dev_rows),
-                           DataCollatorForTokenClassification(tokenizer), tagger_metrics(tags),
-                           cfg.tagger.patience, tokenizer)
-    start = time.perf_counter()
-    trainer.train()
-    seconds = time.perf_counter() - start
+    docs = oversample(train_docs, cfg.oversample_below)
+    trainer, tokenizer, result = train_tagger(cfg.train_config(seed), schema, docs, dev_docs,
+                                              seed_dir / "checkpoints", resume=False)
     trainer.save_model(str(seed_dir / "model"))
-    evals = [h for h in trainer.state.log_history if "eval_f1" in h]
-    best = max(evals, key=lambda h: h["eval_f1"]) if evals else {}
-    facts = {"train_seconds": round(seconds, 1), "train_windows": report.windows,
-             "misaligned_spans": report.alignment.misaligned, "dropped_spans": report.alignment.dropped,
+    metric = f"eval_{cfg.tagger.select_metric}"
+    evals = [h for h in result["log_history"] if metric in h]
+    best = max(evals, key=lambda h: h[metric]) if evals else {}
+    facts = {"train_seconds": result["seconds"], "train_windows": result["train_windows"],
+             "misaligned_spans": len(result["alignment"]["misaligned"]),
+             "dropped_spans": len(result["alignment"]["dropped"]),
              "best_epoch": best.get("epoch"), "epochs_run": evals[-1]["epoch"] if evals else None,
              "dev_strict_micro_f1_subwords": round(100 * best.get("eval_f1", 0.0), 2),
              "parameters": sum(p.numel() for p in trainer.model.parameters())}
