@@ -15,7 +15,6 @@ Every document keeps ``meta["annotated_labels"]``, which decides how its unmarke
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +23,7 @@ from models.document import Document
 from models.errors import CorpusError
 from models.schema import Schema
 from training.config import DataConfig, PublicSource
+from training.readers.public import stable_sample
 from training.readers import (apply_mapping, dataset_root, default_mapping, load_mapping, read_muc4_templates,
                               read_polnear, read_re3d)
 
@@ -46,19 +46,6 @@ def read_source(source: PublicSource, datasets_dir: str | None) -> list[Document
     if source.corpus == "muc4":
         return list(read_muc4_templates(root, None if source.split == "all" else source.split))
     return list(read_polnear(root, source.split))
-
-
-def stable_sample(docs: list[Document], limit: int | None) -> list[Document]:
-    """``limit`` documents picked by the SHA-1 of their ids, kept in their original order.
-
-    >>> docs = [Document(f"d{i}", "") for i in range(10)]
-    >>> [d.id for d in stable_sample(docs, 3)]
-    ['d5', 'd6', 'd8']
-    """
-    if limit is None or limit >= len(docs):
-        return docs
-    chosen = set(sorted(range(len(docs)), key=lambda i: hashlib.sha1(docs[i].id.encode()).hexdigest())[:limit])
-    return [d for i, d in enumerate(docs) if i in chosen]
 
 
 def load_public_sources(data: DataConfig, schema: Schema) -> list[tuple[PublicSource, list[Document]]]:

@@ -58,7 +58,7 @@ class NerBenchmarkConfig(Strict):
     data_dir: str | None = Field(None, description="folder holding conflibert/, polnear/ (default: "
                                                    "$TOLL_DATASETS, else ../shared/datasets)")
     labels: list[str] | None = Field(None, description="score only these labels (default: all the corpus has)")
-    train_limit: int | None = Field(None, ge=1, description="use only the first N training documents")
+    train_limit: int | None = Field(None, ge=1, description="train on N documents (a stable sample by id hash)")
     encoder: str = "bundled:minilm-l6"
     case_marker: bool = True
     precision: str = Field("fp32", pattern="^(fp32|bf16)$")

@@ -11,6 +11,7 @@ folder (``data_dir``, else ``$TOLL_DATASETS``, else ``../shared/datasets``; see
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal, Sequence
 
@@ -25,9 +26,25 @@ Corpus = Literal["re3d-conflibert", "muc4-conflibert", "polnear"]
 FOLDER = {"re3d-conflibert": "conflibert", "muc4-conflibert": "conflibert", "polnear": "polnear"}
 
 
+def stable_sample(docs: list[Document], limit: int | None) -> list[Document]:
+    """``limit`` documents picked by the SHA-1 of their ids, kept in their original order: spread
+    over the corpus, the same in every run, and not its first files (PolNeAR's first 120 are all
+    one outlet).
+
+    >>> docs = [Document(f"d{i}", "") for i in range(10)]
+    >>> [d.id for d in stable_sample(docs, 3)]
+    ['d5', 'd6', 'd8']
+    """
+    if limit is None or limit >= len(docs):
+        return docs
+    chosen = set(sorted(range(len(docs)), key=lambda i: hashlib.sha1(docs[i].id.encode()).hexdigest())[:limit])
+    return [d for i, d in enumerate(docs) if i in chosen]
+
+
 def load_split(corpus: Corpus, split: str, data_dir: str | Path | None = None,
                labels: Sequence[str] | None = None, limit: int | None = None) -> list[Document]:
-    """Documents of one split; ``labels`` keeps only those entity labels (relations are dropped)."""
+    """Documents of one split (``limit``: a :func:`stable_sample` of them); ``labels`` keeps only
+    those entity labels (relations are dropped)."""
     root = Path(data_dir) / FOLDER[corpus] if data_dir else dataset_root(FOLDER[corpus])
     if corpus == "re3d-conflibert":
         docs = read_conflibert_re3d(root, split)
@@ -35,7 +52,7 @@ def load_split(corpus: Corpus, split: str, data_dir: str | Path | None = None,
         docs = read_conflibert_muc4(root, split)
     else:
         docs = list(read_polnear(root, split))
-    docs = docs[:limit]
+    docs = stable_sample(docs, limit)
     if labels is not None:
         keep = set(labels)
         docs = [d.with_annotations([e for e in d.entities if e.label in keep], ()) for d in docs]
