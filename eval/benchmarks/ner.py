@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from collections import Counter
@@ -163,7 +164,8 @@ def train_seed(cfg: NerBenchmarkConfig, seed: int, schema: Schema, train_docs, d
              "dropped_spans": len(result["alignment"]["dropped"]),
              "best_epoch": best.get("epoch"), "epochs_run": evals[-1]["epoch"] if evals else None,
              "dev_strict_micro_f1_subwords": round(100 * best.get("eval_f1", 0.0), 2),
-             "parameters": sum(p.numel() for p in trainer.model.parameters())}
+             "parameters": sum(p.numel() for p in trainer.model.parameters()),
+             "load_average": round(os.getloadavg()[1], 2)}  # 5-minute: was the machine shared?
     return trainer.model, tokenizer, facts
 
 
@@ -239,6 +241,9 @@ def render(results: dict, cfg: NerBenchmarkConfig, command: str) -> str:
     s, seeds = results["summary"], results["seeds"]
     m = results["machine"]
     params = seeds[0].get("parameters")
+    loads = [x["load_average"] for x in seeds if "load_average" in x]
+    shared = (f" (5-minute load average up to {max(loads):.1f} at the end of a seed: other jobs shared the "
+              f"cores, so read the time as an upper bound)" if loads and max(loads) > m["cores"] + 0.5 else "")
     minutes = statistics.mean(x["train_seconds"] for x in seeds) / 60
     docs = results["documents"]
     lines = [f"## {results['title']}", "",
@@ -249,7 +254,7 @@ def render(results: dict, cfg: NerBenchmarkConfig, command: str) -> str:
              f"learning rate {cfg.tagger.learning_rate:g}, batch {cfg.tagger.batch_size}, "
              f"{cfg.windows.max_tokens}-token windows, {cfg.precision}, capitalization marker "
              f"{'on' if cfg.case_marker else 'off'}. Training took {minutes:.1f} min per seed on "
-             f"{m['cpu']} ({m['cores']} cores).", "",
+             f"{m['cpu']} ({m['cores']} cores){shared}.", "",
              "| system | conlleval macro-F1 | conlleval micro-F1 | strict macro-F1 | strict micro-F1 |",
              "|---|---:|---:|---:|---:|"]
 
