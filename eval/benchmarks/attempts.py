@@ -34,7 +34,7 @@ def row(results: dict) -> str:
     ensemble = f"{ens['conll_macro_f1']:.2f} / {ens['strict_micro_f1']:.2f}" if ens else "-"
     cfg = results.get("config", {})
     command = results.get("command", "")
-    return (f"| `{cfg.get('name', results['name'])}` | {results.get('note') or '-'} | "
+    return (f"| `{cfg.get('name', results['name'])}` | {results.get('note') or 'the config as committed'} | "
             f"{s['conll_macro_f1']['mean']:.2f} ± {s['conll_macro_f1']['std']:.2f} | "
             f"{s['strict_micro_f1']['mean']:.2f} ± {s['strict_micro_f1']['std']:.2f} | {ensemble} | "
             f"{len(seeds)} | {minutes:.1f} | `{command}` |")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import sys
 from collections import Counter
@@ -288,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         cfg = load_config(args.config, NerBenchmarkConfig, overrides)
-        command = " ".join(["python -m eval.benchmarks.ner", args.config, *overrides])
+        command = shlex.join(["python", "-m", "eval.benchmarks.ner", args.config, *overrides])
         results = run_benchmark(cfg, force=args.force, log=lambda msg: print(msg, file=sys.stderr, flush=True),
                                 command=command)
         section = render(results, cfg, command)
