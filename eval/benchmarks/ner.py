@@ -18,12 +18,14 @@ the published numbers the config lists.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shlex
 import statistics
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -70,6 +72,8 @@ class NerBenchmarkConfig(Strict):
     tagger: TaggerConfig = TaggerConfig()
     oversample_below: int = Field(0, ge=0, description="repeat training documents holding a label with fewer "
                                                        "examples than this (0: off)")
+    negatives_kept: float = Field(1.0, gt=0, le=1, description="train on sentences: every one with a span and "
+                                  "this share of the others (1: whole documents, as toll-train)")
     output_dir: str | None = None
     note: str = Field("", description="what this run changes, for the table of attempts")
     published: list[Published] = Field(default_factory=list)
@@ -109,6 +113,44 @@ def oversample(docs: Sequence[Document], below: int, max_repeats: int = 4) -> li
         rarest = min((counts[e.label] for e in doc.entities), default=below)
         out += [doc] * (min(max_repeats, -(-below // rarest)) if rarest < below else 1)
     return out
+
+
+def positive_sentences(docs: Sequence[Document], negatives_kept: float) -> list[Document]:
+    """Training documents cut into sentences: all that hold a span, and a stable ``negatives_kept``
+    share of the rest (by the hash of the sentence's id). For corpora whose spans are sparse in long
+    documents (MUC-4: most sentences of an article fill no role), so the tagger is not taught
+    mostly ``O`` windows. Spans that cross a sentence boundary keep the whole documents' sentences
+    they touch together.
+
+    >>> from models.document import Entity
+    >>> doc = Document("d", "Rebels attacked. Rain fell. Police fired.", (Entity("T1", 0, 6, "PerpOrg"),))
+    >>> [(d.id, d.text, [d.span_text(e) for e in d.entities]) for d in positive_sentences([doc], 0.5)]
+    [('d/0', 'Rebels attacked.', ['Rebels']), ('d/2', 'Police fired.', [])]
+    """
+    if negatives_kept >= 1:
+        return list(docs)
+    from models.sentences import sentence_spans
+
+    out = []
+    for doc in docs:
+        for k, (start, end) in enumerate(_merge_crossing(sentence_spans(doc.text), doc.entities)):
+            inside = tuple(replace(e, start=e.start - start, end=e.end - start)
+                           for e in doc.entities if start <= e.start and e.end <= end)
+            sid = f"{doc.id}/{k}"
+            keep = inside or int(hashlib.sha1(sid.encode()).hexdigest(), 16) % 10_000 < negatives_kept * 10_000
+            if keep:
+                out.append(Document(sid, doc.text[start:end], inside, (), dict(doc.meta)))
+    return out
+
+
+def _merge_crossing(sentences: list[tuple[int, int]], entities) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end in sentences:
+        if merged and any(e.start < merged[-1][1] < e.end for e in entities):
+            merged[-1][1] = end
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
 
 
 def score(gold: Sequence[Document], predicted: Sequence[Sequence]) -> dict:
@@ -153,7 +195,7 @@ def train_seed(cfg: NerBenchmarkConfig, seed: int, schema: Schema, train_docs, d
     from training.train import train_tagger
 
     set_seed(seed)
-    docs = oversample(train_docs, cfg.oversample_below)
+    docs = oversample(positive_sentences(train_docs, cfg.negatives_kept), cfg.oversample_below)
     trainer, tokenizer, result = train_tagger(cfg.train_config(seed), schema, docs, dev_docs,
                                               seed_dir / "checkpoints", resume=False)
     trainer.save_model(str(seed_dir / "model"))
@@ -255,7 +297,10 @@ def render(results: dict, cfg: NerBenchmarkConfig, command: str) -> str:
              f"learning rate {cfg.tagger.learning_rate:g}, batch {cfg.tagger.batch_size}, "
              f"{cfg.windows.max_tokens}-token windows, {cfg.precision}, capitalization marker "
              f"{'on' if cfg.case_marker else 'off'}. Training took {minutes:.1f} min per seed on "
-             f"{m['cpu']} ({m['cores']} cores){shared}.", "",
+             f"{m['cpu']} ({m['cores']} cores){shared}."
+             + (f" The training documents are a stable sample of {cfg.train_limit} (by id hash)." if cfg.train_limit else "")
+             + (f" Training reads sentences, not whole documents: every sentence with a span and "
+                f"{cfg.negatives_kept:.0%} of the others." if cfg.negatives_kept < 1 else ""), "",
              "| system | conlleval macro-F1 | conlleval micro-F1 | strict macro-F1 | strict micro-F1 |",
              "|---|---:|---:|---:|---:|"]
 
