@@ -454,11 +454,6 @@ def _short(path: str) -> str:
         return path
 
 
-def write_section(readme: Path, section: str) -> None:
-    """Replace the ``## Speed`` section of ``readme`` (or append it), leaving the rest alone."""
-    replace_section(readme, "Speed", section)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--child"]:
@@ -478,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         report = render(results, results.get("command", "python -m eval.benchmarks.speed"))
         print(report)
         if args.write:
-            write_section(args.write, report)
+            replace_section(args.write, "Speed", report)
         return 0
     if not (Path(args.model) / "config.yaml").exists():
         print(f"error: {args.model}: not a model directory (train one, or pass --model)", file=sys.stderr)
@@ -497,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     if args.write:
-        write_section(args.write, report)
+        replace_section(args.write, "Speed", report)
         log(f"wrote the Speed section of {args.write}")
     return 0
 
