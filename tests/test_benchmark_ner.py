@@ -134,9 +134,9 @@ def test_attempts_refuses_a_folder_without_results(tmp_path, capsys):
 def test_sentences_with_spans_are_all_kept_and_a_crossing_span_keeps_its_sentences_together():
     text = "Gunmen shot the mayor. Of Achi. It rained. It rained again. Police came."
     mayor = Entity("T1", text.index("the mayor"), text.index("Achi") + len("Achi"), "Victim")  # crosses ". "
-    docs = ner.positive_sentences([Document("d", text, (mayor,))], negatives_kept=0.01)
+    docs = corpora.positive_sentences([Document("d", text, (mayor,))], negatives_kept=0.01)
     first = docs[0]
     assert first.text == "Gunmen shot the mayor. Of Achi."
     assert [first.span_text(e) for e in first.entities] == ["the mayor. Of Achi"]
     assert all(not d.entities for d in docs[1:]) and len(docs) < 4  # at 1% the three others mostly go
-    assert ner.positive_sentences([Document("d", text, (mayor,))], negatives_kept=1.0)[0].text == text
+    assert corpora.positive_sentences([Document("d", text, (mayor,))], negatives_kept=1.0)[0].text == text

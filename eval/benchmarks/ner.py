@@ -18,20 +18,17 @@ the published numbers the config lists.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shlex
 import statistics
 import sys
-from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
 from pydantic import Field
 
-from eval.benchmarks.corpora import word_tags
+from eval.benchmarks.corpora import oversample, positive_sentences, word_tags
 from training.readers.public import Corpus, load_split
 from eval.benchmarks.markdown import replace_section
 from models.atomic import atomic_write_text
@@ -95,64 +92,6 @@ def native_schema(name: str, docs: Sequence[Document], labels: Sequence[str] | N
     return Schema(name=name, entities={label: EntityType() for label in chosen})
 
 
-def oversample(docs: Sequence[Document], below: int, max_repeats: int = 4) -> list[Document]:
-    """Each document repeated ``ceil(below / n)`` times (at most ``max_repeats``) where ``n`` is the
-    training count of its rarest label, when that count is under ``below``.
-
-    >>> from models.document import Entity
-    >>> rare = Document("r", "x", (Entity("T1", 0, 1, "Money"),))
-    >>> common = [Document(str(i), "y", (Entity("T1", 0, 1, "Person"),)) for i in range(9)]
-    >>> [d.id for d in oversample([rare, *common], below=3)]
-    ['r', 'r', 'r', '0', '1', '2', '3', '4', '5', '6', '7', '8']
-    """
-    if below <= 0:
-        return list(docs)
-    counts = Counter(e.label for d in docs for e in d.entities)
-    out = []
-    for doc in docs:
-        rarest = min((counts[e.label] for e in doc.entities), default=below)
-        out += [doc] * (min(max_repeats, -(-below // rarest)) if rarest < below else 1)
-    return out
-
-
-def positive_sentences(docs: Sequence[Document], negatives_kept: float) -> list[Document]:
-    """Training documents cut into sentences: all that hold a span, and a stable ``negatives_kept``
-    share of the rest (by the hash of the sentence's id). For corpora whose spans are sparse in long
-    documents (MUC-4: most sentences of an article fill no role), so the tagger is not taught
-    mostly ``O`` windows. Spans that cross a sentence boundary keep the whole documents' sentences
-    they touch together.
-
-    >>> from models.document import Entity
-    >>> doc = Document("d", "Rebels attacked. Rain fell. Police fired.", (Entity("T1", 0, 6, "PerpOrg"),))
-    >>> [(d.id, d.text, [d.span_text(e) for e in d.entities]) for d in positive_sentences([doc], 0.5)]
-    [('d/0', 'Rebels attacked.', ['Rebels']), ('d/2', 'Police fired.', [])]
-    """
-    if negatives_kept >= 1:
-        return list(docs)
-    from models.sentences import sentence_spans
-
-    out = []
-    for doc in docs:
-        for k, (start, end) in enumerate(_merge_crossing(sentence_spans(doc.text), doc.entities)):
-            inside = tuple(replace(e, start=e.start - start, end=e.end - start)
-                           for e in doc.entities if start <= e.start and e.end <= end)
-            sid = f"{doc.id}/{k}"
-            keep = inside or int(hashlib.sha1(sid.encode()).hexdigest(), 16) % 10_000 < negatives_kept * 10_000
-            if keep:
-                out.append(Document(sid, doc.text[start:end], inside, (), dict(doc.meta)))
-    return out
-
-
-def _merge_crossing(sentences: list[tuple[int, int]], entities) -> list[tuple[int, int]]:
-    merged: list[list[int]] = []
-    for start, end in sentences:
-        if merged and any(e.start < merged[-1][1] < e.end for e in entities):
-            merged[-1][1] = end
-        else:
-            merged.append([start, end])
-    return [(a, b) for a, b in merged]
-
-
 def score(gold: Sequence[Document], predicted: Sequence[Sequence]) -> dict:
     """Strict IOB2 and conlleval-mode seqeval scores over whitespace tokens, in points."""
     from seqeval.metrics import classification_report
@@ -212,15 +151,11 @@ def train_seed(cfg: NerBenchmarkConfig, seed: int, schema: Schema, train_docs, d
     return trainer.model, tokenizer, facts
 
 
-def load_seed_model(seed_dir: Path):
-    from models.networks import load_token_classifier
-
-    return load_token_classifier(str(seed_dir / "model"))
-
-
 def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print, command: str = "") -> dict:
     """Train and score every seed (reusing finished ones), then the ensemble; returns the results."""
     from transformers import AutoTokenizer
+
+    from models.networks import load_token_classifier
 
     train_docs = load_split(cfg.corpus, "train", cfg.data_dir, cfg.labels, cfg.train_limit)
     dev_docs = load_split(cfg.corpus, "dev", cfg.data_dir, cfg.labels)
@@ -252,7 +187,7 @@ def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print, comma
                "seeds": seeds, "summary": summarize([s["test"] for s in seeds])}
     if cfg.ensemble and len(cfg.seeds) > 1:
         tokenizer = AutoTokenizer.from_pretrained(str(run_dir / f"seed-{cfg.seeds[0]}" / "model"))
-        models = [load_seed_model(run_dir / f"seed-{s}") for s in cfg.seeds]
+        models = [load_token_classifier(str(run_dir / f"seed-{s}" / "model")) for s in cfg.seeds]
         results["ensemble"] = {"dev": score(dev_docs, predict(tokenizer, tags, models, dev_docs, cfg)),
                                "test": score(test_docs, predict(tokenizer, tags, models, test_docs, cfg))}
         log(f"ensemble of {len(models)}: test strict micro {results['ensemble']['test']['strict_micro_f1']}, "
