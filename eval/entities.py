@@ -17,7 +17,7 @@ import re
 
 from models.alignment import TokenizedText, word_tags
 from models.document import Document
-from models.scoring import prf, strict_entity_scores
+from models.scoring import exact_counts, prf, strict_entity_scores
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 
@@ -44,13 +44,6 @@ def _nervaluate(gold: list[Document], pred: list[Document], labels: list[str]) -
                 "correct": r.correct, "incorrect": r.incorrect, "partial": r.partial,
                 "missed": r.missed, "spurious": r.spurious}
     return {mode: clean(r) for mode, r in results["overall"].items()}
-
-
-def exact_counts(gold: Document, pred: Document, labels: set[str] | None = None) -> tuple[int, int, int]:
-    """(tp, fp, fn) of exact (bounds and label) span matches in one document."""
-    g = {(e.start, e.end, e.label) for e in gold.entities if labels is None or e.label in labels}
-    p = {(e.start, e.end, e.label) for e in pred.entities if labels is None or e.label in labels}
-    return len(g & p), len(p - g), len(g - p)
 
 
 def entity_scores(gold: list[Document], pred: list[Document], labels: list[str]) -> dict:

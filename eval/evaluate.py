@@ -8,11 +8,12 @@ from typing import Iterable, Iterator, Protocol
 from eval.bootstrap import bootstrap_f1
 from eval.calibration import entity_score_outcomes, reliability_bins
 from eval.casualties import casualty_scores
-from eval.entities import confusion, entity_scores, exact_counts
-from eval.relations import relation_counts, relation_scores, reachable_share
+from eval.entities import confusion, entity_scores
+from eval.relations import relation_scores, reachable_share
 from models.document import Document
 from models.pipeline import Prediction
 from models.schema import Schema
+from models.scoring import exact_counts, prf, relation_counts
 from models.sentences import sentence_index, sentence_spans
 
 
@@ -22,7 +23,7 @@ class Predictor(Protocol):
 
     schema: Schema
 
-    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float = 0.0,
+    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float | None = None,
                           entities_given: bool = False) -> Iterator[Prediction]: ...
 
 
@@ -61,6 +62,9 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
         },
         "worst_errors": worst_errors(gold, pred),
     }
+    thresholds = getattr(pipeline, "thresholds", None)  # a baseline has none
+    if thresholds is not None:
+        metrics["decision_thresholds"] = {"entity": thresholds.entity, "relation": thresholds.relation}
     return Evaluation(metrics, gold, pred)
 
 
@@ -69,8 +73,6 @@ def _sum_counts(per_label: dict) -> tuple[int, int, int]:
 
 
 def _casualty_span_scores(gold, pred, casualty_set) -> dict:
-    from models.scoring import prf
-
     tp = fp = fn = 0
     for g, p in zip(gold, pred):
         a, b, c = exact_counts(g, p, casualty_set)

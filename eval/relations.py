@@ -5,39 +5,14 @@ entities it scores the whole system (end to end).
 >>> from models.document import Document, Entity, Relation
 >>> ents = (Entity("c", 14, 24, "KILLED"), Entity("a", 0, 6, "ACTOR"))
 >>> gold = Document("d", "Gunmen killed two guards.", ents, (Relation("c", "a", "perpetrator"),))
->>> relation_counts(gold, gold)
-{'perpetrator': (1, 0, 0)}
+>>> relation_scores([gold], [gold], ["perpetrator"])["micro"]["f1"]
+1.0
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from models.document import Document
-from models.scoring import prf
-
-
-def _keyed(doc: Document) -> set[tuple]:
-    ents = doc.entity_map()
-    out = set()
-    for r in doc.relations:
-        if r.head in ents and r.tail in ents:
-            h, t = ents[r.head], ents[r.tail]
-            out.add((r.label, h.start, h.end, h.label, t.start, t.end, t.label))
-    return out
-
-
-def relation_counts(gold: Document, pred: Document) -> dict[str, tuple[int, int, int]]:
-    """Per relation label (tp, fp, fn) in one document."""
-    g, p = _keyed(gold), _keyed(pred)
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for key in g & p:
-        counts[key[0]][0] += 1
-    for key in p - g:
-        counts[key[0]][1] += 1
-    for key in g - p:
-        counts[key[0]][2] += 1
-    return {k: tuple(v) for k, v in counts.items()}
+from models.scoring import prf, relation_counts
 
 
 def relation_scores(gold: list[Document], pred: list[Document], labels: list[str]) -> dict:

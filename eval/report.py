@@ -40,9 +40,12 @@ def summary_markdown(m: dict) -> str:
         ["killed/injured type accuracy on found figures", rec["type_accuracy"], ""],
         ["entity score calibration error (ECE)", m["calibration"]["ece"], ""],
     ]
+    floors = m.get("decision_thresholds")
+    floors = (f" Predictions scored below the model's decision thresholds (entities {floors['entity']:.2f}, "
+              f"relations {floors['relation']:.2f}, tuned on dev) are dropped before scoring." if floors else "")
     return _table(["metric", "value", "95% CI"], rows) + (
         f"\n\n{m['articles']} test articles; confidence intervals resample articles, and with a test set "
-        "this small they are wide: read differences inside them as noise.")
+        f"this small they are wide: read differences inside them as noise.{floors}")
 
 
 def render_markdown(m: dict, title: str, images: dict[str, str]) -> str:

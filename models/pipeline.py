@@ -42,6 +42,7 @@ from models.relation_inputs import build_head_examples
 from models.schema import Schema
 from models.sentences import sentence_spans
 from models.tagging import WindowTagger, batches, softmax
+from models.thresholds import DecisionThresholds
 from models.yaml_config import read_yaml
 
 
@@ -83,8 +84,9 @@ class Pipeline:
     """Tagger + relation classifier + count normalization + record assembly."""
 
     def __init__(self, schema: Schema, labels: ModelLabels, backend: Backend, tokenizer, rel_tokenizer,
-                 config: dict, batch_size: int = 16):
+                 config: dict, batch_size: int = 16, thresholds: DecisionThresholds | None = None):
         self.schema = schema
+        self.thresholds = thresholds or DecisionThresholds()
         self.labels = labels
         self.backend = backend
         self.tokenizer = tokenizer
@@ -122,8 +124,12 @@ class Pipeline:
         config["model_version"] = f"{directory.resolve().name}"
         tokenizer = AutoTokenizer.from_pretrained(directory / "tagger")
         rel_tokenizer = AutoTokenizer.from_pretrained(directory / "relation")
+        try:
+            thresholds = DecisionThresholds.load(directory)
+        except ValueError as exc:
+            raise ModelDirError(str(exc)) from None
         return cls(schema, labels, load_backend(backend, directory, device, threads), tokenizer, rel_tokenizer,
-                   config, batch_size=batch_size)
+                   config, batch_size=batch_size, thresholds=thresholds)
 
     # -- public API ------------------------------------------------------------------------
     def predict_text(self, text: str, doc_id: str = "0") -> dict:
@@ -136,16 +142,24 @@ class Pipeline:
         return [p.to_record() for p in self.predict_documents(docs)]
 
     def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64,
-                          min_score: float = 0.0, entities_given: bool = False) -> Iterator[Prediction]:
+                          min_score: float | None = None, entities_given: bool = False) -> Iterator[Prediction]:
         """Stream predictions for documents, ``chunk_size`` documents per length-sorted pass.
-        With ``entities_given`` the documents' own entities are kept and only relations are
-        predicted (relation scoring on gold entities)."""
+
+        Entities and relations scored below ``min_score`` are dropped; by default (``None``) the
+        thresholds tuned on dev and saved with the model (``self.thresholds``) decide, and
+        ``min_score=0.0`` keeps every argmax decision. With ``entities_given`` the documents' own
+        entities are kept and only relations are predicted (relation scoring on gold entities)."""
+        if min_score is None:
+            floors = self.thresholds
+        else:
+            floors = DecisionThresholds(min_score, min_score)
         docs = iter(docs)
         while chunk := list(itertools.islice(docs, chunk_size)):
-            yield from self._predict_chunk(chunk, min_score, entities_given)
+            yield from self._predict_chunk(chunk, floors, entities_given)
 
     # -- the batch path --------------------------------------------------------------------
-    def _predict_chunk(self, docs: list[Document], min_score: float, entities_given: bool) -> list[Prediction]:
+    def _predict_chunk(self, docs: list[Document], floors: DecisionThresholds,
+                       entities_given: bool) -> list[Prediction]:
         clock = _Clock(self.timings)
         toks = [tokenize(self.tokenizer, d.text, self.case_marker) for d in docs]
         clock("tokenize")
@@ -154,9 +168,9 @@ class Pipeline:
         if entities_given:
             entities = [list(d.entities) for d in docs]
         else:
-            entities = self._tag(toks, sentences, min_score)
+            entities = self._tag(toks, sentences, floors.entity)
         clock("tagger")
-        relations = self._relate(toks, sentences, entities, min_score)
+        relations = self._relate(toks, sentences, entities, floors.relation)
         clock("relations")
         out = []
         for doc, ents, rels, sents in zip(docs, entities, relations, sentences):

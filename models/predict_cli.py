@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cpus-per-worker", type=int, default=1, help="CPUs (and threads) per Ray actor")
     p.add_argument("--out", help="output JSONL (default: standard output)")
     p.add_argument("--csv", help="also write a flat CSV of casualty records here")
-    p.add_argument("--min-score", type=float, default=0.0, help="drop entities/relations scored below this")
+    p.add_argument("--min-score", type=float, default=None,
+                   help="drop entities/relations scored below this (default: the thresholds tuned on dev "
+                        "and saved with the model, thresholds.json; 0 keeps every decision)")
     p.add_argument("--batch-size", type=int, default=16, help="windows per forward pass")
     p.add_argument("--chunk-size", type=int, default=64,
                    help="documents per length-sorted pass (with --engine ray: per actor call)")

@@ -28,7 +28,7 @@ DOCS_PER_BATCH = 64  # documents per actor call: one length-sorted pass of the p
 class PredictActor:
     """Loads the pipeline once per actor; maps ``{id, text}`` batches to ``{id, record}``."""
 
-    def __init__(self, model: str, backend: str, batch_size: int, min_score: float, threads: int | None,
+    def __init__(self, model: str, backend: str, batch_size: int, min_score: float | None, threads: int | None,
                  text_column: str = "text", id_column: str = "id"):
         from models.pipeline import Pipeline
 
@@ -96,7 +96,7 @@ def read_dataset(inputs: list[str], options, report, docs_per_batch: int = DOCS_
 
 def predict_ray(inputs: list[str], model: str, backend: str, options, report, *, address: str | None = None,
                 workers: int | None = None, cpus_per_worker: int = 1, batch_size: int = 16,
-                min_score: float = 0.0, local_cpus: int | None = None, progress: bool = True,
+                min_score: float | None = None, local_cpus: int | None = None, progress: bool = True,
                 docs_per_batch: int = DOCS_PER_BATCH):
     """The prediction dataset (lazy: ``id`` and ``record`` columns) and the number of actors."""
     if backend.startswith("onnx"):

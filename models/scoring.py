@@ -1,7 +1,9 @@
 """Strict scoring shared by training (dev selection) and evaluation.
 
 Entities are scored with seqeval in strict IOB2 mode (an entity counts only if its type and both
-boundaries match); relations by micro P/R/F1 over non-``none`` classes.
+boundaries match) or as exact character spans; relations by micro P/R/F1 over non-``none``
+classes, or between documents: a relation is correct when its label and both end spans (bounds
+and label) match a gold relation.
 
 >>> gold = [["B-KILLED", "I-KILLED", "O", "B-ACTOR"]]
 >>> pred = [["B-KILLED", "I-KILLED", "O", "I-ACTOR"]]
@@ -12,9 +14,13 @@ boundaries match); relations by micro P/R/F1 over non-``none`` classes.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections import defaultdict
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from models.document import Document
 
 
 def strict_entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
@@ -63,3 +69,40 @@ def relation_class_scores(gold: np.ndarray, pred: np.ndarray, classes: Sequence[
             int(((gold == c) & (pred != c)).sum()),
         )
     return scores
+
+
+def exact_counts(gold: "Document", pred: "Document", labels: set[str] | None = None) -> tuple[int, int, int]:
+    """(tp, fp, fn) of exact (bounds and label) span matches in one document."""
+    g = {(e.start, e.end, e.label) for e in gold.entities if labels is None or e.label in labels}
+    p = {(e.start, e.end, e.label) for e in pred.entities if labels is None or e.label in labels}
+    return len(g & p), len(p - g), len(g - p)
+
+
+def _keyed_relations(doc: "Document") -> set[tuple]:
+    ents = doc.entity_map()
+    out = set()
+    for r in doc.relations:
+        if r.head in ents and r.tail in ents:
+            h, t = ents[r.head], ents[r.tail]
+            out.add((r.label, h.start, h.end, h.label, t.start, t.end, t.label))
+    return out
+
+
+def relation_counts(gold: "Document", pred: "Document") -> dict[str, tuple[int, int, int]]:
+    """Per relation label (tp, fp, fn) in one document.
+
+    >>> from models.document import Document, Entity, Relation
+    >>> ents = (Entity("c", 14, 24, "KILLED"), Entity("a", 0, 6, "ACTOR"))
+    >>> gold = Document("d", "Gunmen killed two guards.", ents, (Relation("c", "a", "perpetrator"),))
+    >>> relation_counts(gold, gold)
+    {'perpetrator': (1, 0, 0)}
+    """
+    g, p = _keyed_relations(gold), _keyed_relations(pred)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for key in g & p:
+        counts[key[0]][0] += 1
+    for key in p - g:
+        counts[key[0]][1] += 1
+    for key in g - p:
+        counts[key[0]][2] += 1
+    return {k: tuple(v) for k, v in counts.items()}

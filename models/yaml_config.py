@@ -8,6 +8,7 @@
 >>> class Run(BaseModel):
 ...     model_config = ConfigDict(extra="forbid", frozen=True)
 ...     train: Train = Train()
+>>> _ = Run.model_rebuild()  # doctest runs under this module's postponed annotations
 >>> parse_config({"train": {"lr": "1e-4"}}, Run, "run.yaml", ["--train.epochs", "5"]).train
 Train(epochs=5, lr=0.0001)
 """

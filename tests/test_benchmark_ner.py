@@ -3,12 +3,11 @@ run on ConfliBERT's re3d split (skipped when ../shared/datasets is absent)."""
 
 from __future__ import annotations
 
-import doctest
 import json
 
 import pytest
 
-from eval.benchmarks import attempts, corpora, markdown, ner
+from eval.benchmarks import attempts, corpora, ner
 from eval.benchmarks.corpora import word_tags
 from training.readers.public import load_split
 from eval.benchmarks.ner import NerBenchmarkConfig, native_schema, render, score, summarize
@@ -21,11 +20,6 @@ CARTER = Entity("T1", 0, len("Carter"), "Person")
 US = Entity("T2", len("Carter thanked "), len("Carter thanked the United States"), "Organisation")
 DAMASCUS = Entity("T3", len("Carter thanked the United States in "), len(TEXT) - 2, "Location")
 GOLD = Document("d", TEXT, (CARTER, US, DAMASCUS))
-
-
-@pytest.mark.parametrize("module", [corpora, markdown, ner])
-def test_docstrings(module):
-    assert doctest.testmod(module).failed == 0
 
 
 def test_word_tags_follow_the_whitespace_tokens():

@@ -3,7 +3,6 @@ loss, its collator and Trainer, the config (configs/full.yaml) and the unchanged
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 
@@ -13,7 +12,6 @@ import torch
 from models.alignment import IGNORE, tokenize
 from models.document import Document, Entity
 from models.errors import ConfigError, CorpusError
-from training import partial_labels, public_data
 from training.config import load_train_config
 from training.features import FeatureReport, tagger_features
 from training.partial_labels import (ALLOWED, PartialLabelCollator, PartialLabelTrainer, partial_label_loss,
@@ -107,11 +105,6 @@ def test_windows_without_any_constraint_are_left_out(tokenizer, schema):
     assert report.uninformative_windows > 0 and len(rows) == len(as_o) - report.uninformative_windows
     kept = [tag_names(a, schema) for row in rows for a in row[ALLOWED] if a]
     assert ["B-KILLED"] in kept and ["I-KILLED"] in kept
-
-
-def test_word_allowed_tags_module_examples():
-    assert doctest.testmod(partial_labels).failed == 0
-    assert doctest.testmod(public_data).failed == 0
 
 
 # -- the loss -----------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ The ML backend test runs the real ``toll-studio serve`` on the smoke model.
 
 from __future__ import annotations
 
-import doctest
 import json
 import shutil
 import subprocess
@@ -30,7 +29,7 @@ from models.document import Document
 from models.pipeline import Pipeline, Prediction
 from models.schema import Schema
 from models.studio_format import document_to_task, labeling_config, read_documents
-from training.studio import backend, connection, predictions, projects, pull, push
+from training.studio import predictions, projects
 from training.studio.backend import TollBackend, make_server
 from training.studio.cli import main
 from training.studio.connection import resolve_settings
@@ -96,10 +95,6 @@ def copy_articles(tmp: Path, articles=ARTICLES) -> Path:
 
 
 # -- offline: docstrings, config, settings ---------------------------------------------------
-@pytest.mark.parametrize("module", [connection, projects, predictions, push, pull, backend])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module)
-    assert result.failed == 0 and result.attempted > 0
 
 
 def test_config_puts_relation_children_in_relations_and_every_label_in_labels(capfd, schema):

@@ -9,13 +9,15 @@ from pathlib import Path
 
 from models.model_dir import ModelLabels
 from models.schema import Schema
+from models.thresholds import FILENAME as THRESHOLDS_FILE
 from models.yaml_config import dump_config
 from training.config import TrainConfig
 
 
 def write_model_dir(out: Path, config: TrainConfig, schema: Schema, tagger, tag_tokenizer,
-                    relation_model, rel_tokenizer, result: dict) -> None:
-    """Build the directory beside ``out`` and swap it into place, so a crash leaves the old one."""
+                    relation_model, rel_tokenizer, result: dict, dev_docs=()) -> None:
+    """Build the directory beside ``out`` and swap it into place, so a crash leaves the old one.
+    With ``dev_docs`` the decision thresholds are tuned on them (:mod:`training.thresholds`)."""
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -26,6 +28,14 @@ def write_model_dir(out: Path, config: TrainConfig, schema: Schema, tagger, tag_
     (tmp / "schema.yaml").write_text(schema.to_yaml(), encoding="utf-8")
     (tmp / "labels.json").write_text(ModelLabels.from_schema(schema).to_json())
     (tmp / "config.yaml").write_text(dump_config(config), encoding="utf-8")
+    if dev_docs:
+        from models.pipeline import Pipeline
+        from training.thresholds import tune_thresholds
+
+        thresholds, tuning = tune_thresholds(Pipeline.from_pretrained(tmp), dev_docs)
+        (tmp / THRESHOLDS_FILE).write_text(thresholds.to_json(**tuning))
+        result["thresholds"] = {"entity": thresholds.entity, "relation": thresholds.relation,
+                                **{k: v for k, v in tuning.items() if k != "curves"}}
     logs = {stage: result[stage].pop("log_history") for stage in ("tagger", "relations")}
     (tmp / "training_log.json").write_text(json.dumps(logs, indent=1))
     metrics = {"dev": {"tagger": result["tagger"]["dev"], "relations": result["relations"]["dev"]},
@@ -76,6 +86,7 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
         f"| relations (gold entities, micro) | {dev_rel.get('precision', 0):.3f} | "
         f"{dev_rel.get('recall', 0):.3f} | {dev_rel.get('f1', 0):.3f} |",
         "",
+        *_threshold_lines(t.get("thresholds")),
     ]
     if test:
         lines += ["## Test scores", "", test["summary_markdown"], ""]
@@ -93,6 +104,17 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
         "Reproduce: `toll-train <config>` then `toll-eval --model <this directory>`.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _threshold_lines(tuned: dict | None) -> list[str]:
+    if not tuned:
+        return []
+    ent, rel = tuned["entity_exact_f1"], tuned["relation_end_to_end_f1"]
+    return [f"Decision thresholds (`{THRESHOLDS_FILE}`, tuned on {tuned['tuned_on']}): entities scored below "
+            f"{tuned['entity']:.2f} and relations below {tuned['relation']:.2f} are dropped. On dev they move "
+            f"entity exact-span F1 from {ent['at_zero']:.3f} to {ent['at_threshold']:.3f} and end-to-end "
+            f"relation F1 from {rel['at_zero']:.3f} to {rel['at_threshold']:.3f}; `--min-score 0` keeps every "
+            "argmax decision.", ""]
 
 
 def _public_windows(tagger: dict) -> str:

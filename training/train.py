@@ -35,8 +35,6 @@ from training.public_data import load_public_sources, source_summary
 from training.trainer_setup import (make_trainer, relation_metrics, tagger_metrics,
                                     training_arguments)
 
-DONE = "stage_done.json"
-
 
 def load_training_documents(config: TrainConfig, schema: Schema):
     corpus = load_corpus(config.data.corpus, config.data.splits, schema, config.data.seeds)
@@ -179,5 +177,6 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         write_model_dir(out, config, schema, tagger_trainer.model, tag_tokenizer, rel_trainer.model,
                         rel_tokenizer, {"tagger": tagger_result, "relations": rel_result,
                                         "seconds_total": round(total, 1),
-                                        "train_articles": len(train_docs), "dev_articles": len(dev_docs)})
+                                        "train_articles": len(train_docs), "dev_articles": len(dev_docs)},
+                        dev_docs)
     return out

@@ -243,7 +243,7 @@ class RuleBaseline:
     def entities(self, text: str, sentences: list[tuple[int, int]]) -> list[Entity]:
         return flatten(casualty_spans(text, sentences, self.schema) + other_spans(text), text)
 
-    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float = 0.0,
+    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float | None = None,
                           entities_given: bool = False) -> Iterator[Prediction]:
         """Like :meth:`models.pipeline.Pipeline.predict_documents`; scores are all 1.0, so
         ``min_score`` and ``chunk_size`` change nothing."""

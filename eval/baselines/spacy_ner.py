@@ -89,7 +89,7 @@ class SpacyBaseline:
     def entities(self, docs: list[Document]) -> list[list[Entity]]:
         return self.spacy_entities(docs)
 
-    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float = 0.0,
+    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float | None = None,
                           entities_given: bool = False) -> Iterator[Prediction]:
         """Like :meth:`models.pipeline.Pipeline.predict_documents`, ``chunk_size`` documents per
         ``nlp.pipe`` call; every score is 1.0, so ``min_score`` changes nothing."""
