@@ -10,12 +10,12 @@ Example, with the model of ``configs/default.yaml`` (``make train``), output as 
     >>> rec = pipe.predict_text("A car bomb killed at least seven soldiers in Ghazni "
     ...                         "on Monday, police said.")                  # doctest: +SKIP
     >>> [(e["label"], e["text"], e["score"]) for e in rec["entities"]]   # doctest: +SKIP
-    [('WEAPON', 'A car bomb', 0.9835), ('KILLED', 'at least seven soldiers', 0.9913),
-     ('LOCATION', 'Ghazni', 0.9906), ('DATE', 'Monday', 0.9911), ('SOURCE', 'police', 0.9923)]
+    [('WEAPON', 'A car bomb', 0.9892), ('KILLED', 'at least seven soldiers', 0.9947),
+     ('LOCATION', 'Ghazni', 0.9951), ('DATE', 'Monday', 0.9944), ('SOURCE', 'police', 0.9946)]
     >>> rec["casualties"][0]                                             # doctest: +SKIP
     {'type': 'killed', 'count': {'value': 7, 'low': 7, 'high': None, 'qualifier': 'at_least'},
      'entity': 'T2', 'text': 'at least seven soldiers', 'start': 18, 'end': 41,
-     'victim': 'soldiers', 'score': 0.9913,
+     'victim': 'soldiers', 'score': 0.9947,
      'sentence': 'A car bomb killed at least seven soldiers in Ghazni on Monday, police said.',
      'perpetrators': [], 'sources': ['police'], 'locations': ['Ghazni'], 'dates': ['Monday'],
      'weapons': ['A car bomb']}

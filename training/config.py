@@ -91,7 +91,9 @@ class TrainConfig(Strict):
     output_dir: str = "runs/default/model"
     schema_path: str = Field("configs/schema.yaml", alias="schema")
     encoder: str = "bundled:minilm-l6"
-    precision: Literal["fp32", "bf16"] = "fp32"
+    precision: Literal["fp32", "bf16", "auto"] = Field(
+        "fp32", description="training arithmetic; auto: bf16 where the hardware has it (AMX, AVX-512 BF16, "
+                            "recent GPUs), else fp32")
     case_marker: bool = Field(False, description="mark capitalized words for uncased encoders")
     data: DataConfig = DataConfig()
     windows: WindowConfig = WindowConfig()

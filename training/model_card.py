@@ -74,9 +74,10 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
         f"{t['relations']['candidates']['heads']} casualty spans within {config.relations.sentence_window} "
         f"sentence(s); {t['relations']['candidates']['gold_outside_candidates']} gold relations fall "
         "outside the candidate window.",
-        f"- Time: {t['seconds_total'] / 60:.1f} min on {_machine()} "
+        f"- Time: {t['seconds_total'] / 60:.1f} min on {t.get('machine') or machine()} "
         f"(tagger {t['tagger']['seconds'] / 60:.1f} min, relations {t['relations']['seconds'] / 60:.1f} min); "
-        f"seed {config.seed}; world size {t['tagger']['world_size']}.",
+        f"{t.get('precision', config.precision)} arithmetic; seed {config.seed}; world size "
+        f"{t['tagger']['world_size']}.",
         "",
         "## Dev scores (used for early stopping)",
         "| model | precision | recall | F1 |",
@@ -110,7 +111,7 @@ def _threshold_lines(tuned: dict | None) -> list[str]:
     if not tuned:
         return []
     ent, rel = tuned["entity_exact_f1"], tuned["relation_end_to_end_f1"]
-    return [f"Decision thresholds (`{THRESHOLDS_FILE}`, tuned on {tuned['tuned_on']}): entities scored below "
+    return [f"Decision thresholds, tuned on {tuned['tuned_on']} and saved in `{THRESHOLDS_FILE}`: entities scored below "
             f"{tuned['entity']:.2f} and relations below {tuned['relation']:.2f} are dropped. On dev they move "
             f"entity exact-span F1 from {ent['at_zero']:.3f} to {ent['at_threshold']:.3f} and end-to-end "
             f"relation F1 from {rel['at_zero']:.3f} to {rel['at_threshold']:.3f}; `--min-score 0` keeps every "
@@ -153,7 +154,8 @@ def _calibration_sentence(test: dict | None) -> str:
             "see the reliability diagram in the evaluation report): treat 0.9 as \"likely\", not as 90%.")
 
 
-def _machine() -> str:
+def machine() -> str:
+    """The training hardware in words, for the model card."""
     import platform
 
     import torch

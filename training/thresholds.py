@@ -33,7 +33,7 @@ def best_threshold(curve: dict[float, float]) -> float:
     smoothed = []
     for i, t in enumerate(points):
         window = [curve[points[j]] for j in range(max(0, i - 1), min(len(points), i + 2))]
-        smoothed.append((sum(window) / len(window), -t))
+        smoothed.append((round(sum(window) / len(window), 6), -t))  # rounded: equal curves tie exactly
     return -max(smoothed)[1]
 
 

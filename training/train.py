@@ -32,7 +32,7 @@ from training.config import TrainConfig
 from training.features import FeatureReport, relation_features, tagger_features
 from training.partial_labels import ALLOWED, PartialLabelCollator, PartialLabelTrainer, unannotated_labels
 from training.public_data import load_public_sources, source_summary
-from training.trainer_setup import (make_trainer, relation_metrics, tagger_metrics,
+from training.trainer_setup import (make_trainer, relation_metrics, resolve_precision, tagger_metrics,
                                     training_arguments)
 
 
@@ -172,11 +172,12 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         config, schema, train_docs, dev_docs, work / "relation", resume)
     total = time.perf_counter() - started
     if tagger_trainer.is_world_process_zero():
-        from training.model_card import write_model_dir
+        from training.model_card import machine, write_model_dir
 
         write_model_dir(out, config, schema, tagger_trainer.model, tag_tokenizer, rel_trainer.model,
                         rel_tokenizer, {"tagger": tagger_result, "relations": rel_result,
-                                        "seconds_total": round(total, 1),
+                                        "seconds_total": round(total, 1), "machine": machine(),
+                                        "precision": resolve_precision(config.precision),
                                         "train_articles": len(train_docs), "dev_articles": len(dev_docs)},
                         dev_docs)
     return out

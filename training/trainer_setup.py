@@ -41,7 +41,7 @@ def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, g
         greater_is_better=True,
         report_to="none",
         use_cpu=not torch.cuda.is_available(),
-        bf16=config.precision == "bf16",
+        bf16=resolve_precision(config.precision) == "bf16",
         train_sampling_strategy="group_by_length" if group_by_length else "random",
         dataloader_num_workers=0,
         disable_tqdm=False,
@@ -49,6 +49,31 @@ def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, g
         ddp_backend=_ddp_backend(),
         remove_unused_columns=remove_unused_columns,
     )
+
+
+def native_bf16() -> bool:
+    """Whether this machine computes bf16 in hardware: a CUDA device that supports it, or a CPU
+    with AVX-512 BF16 or AMX (read from ``/proc/cpuinfo``; elsewhere assumed not)."""
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            flags = next((line for line in info if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(precision: str) -> str:
+    """``auto`` -> ``bf16`` where the hardware computes it natively, else ``fp32``: emulated bf16
+    is slower than fp32 (an AVX2 CPU) and buys nothing.
+
+    >>> resolve_precision("fp32"), resolve_precision("auto") in ("fp32", "bf16")
+    ('fp32', True)
+    """
+    if precision == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return precision
 
 
 def _ddp_backend() -> str | None:
