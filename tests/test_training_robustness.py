@@ -53,6 +53,7 @@ def test_killed_run_resumes_to_the_same_metrics(repo, tmp_path, smoke_model):
     assert dev_metrics(out) == dev_metrics(smoke_model)
     training = json.loads((out / "metrics.json").read_text())["training"]
     assert training["tagger"]["resumed_from"] is not None
+    assert "tagger stage resumed from `checkpoint-" in (out / "README.md").read_text()
 
 
 def test_evaluation_is_deterministic(repo, tmp_path, smoke_model):

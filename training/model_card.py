@@ -77,7 +77,7 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
         f"- Time: {t['seconds_total'] / 60:.1f} min on {t.get('machine') or machine()} "
         f"(tagger {t['tagger']['seconds'] / 60:.1f} min, relations {t['relations']['seconds'] / 60:.1f} min); "
         f"{t.get('precision', config.precision)} arithmetic; seed {config.seed}; world size "
-        f"{t['tagger']['world_size']}.",
+        f"{t['tagger']['world_size']}.{_resumed_sentence(t)}",
         "",
         "## Dev scores (used for early stopping)",
         "| model | precision | recall | F1 |",
@@ -105,6 +105,23 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
         "Reproduce: `toll-train <config>` then `toll-eval --model <this directory>`.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _resumed_sentence(training: dict) -> str:
+    """Say which stages resumed from a checkpoint: their time counts the last process only.
+
+    >>> _resumed_sentence({"tagger": {"resumed_from": None}, "relations": {"resumed_from": "w/relation/checkpoint-420"}})
+    ' The relations stage resumed from `checkpoint-420`: its time covers the last process only.'
+    >>> _resumed_sentence({"tagger": {"resumed_from": None}, "relations": {"resumed_from": None}})
+    ''
+    """
+    resumed = [(stage, Path(training[stage]["resumed_from"]).name) for stage in ("tagger", "relations")
+               if training.get(stage, {}).get("resumed_from")]
+    if not resumed:
+        return ""
+    stages = " and ".join(f"{stage} stage resumed from `{name}`" for stage, name in resumed)
+    whose = "its time covers" if len(resumed) == 1 else "their times cover"
+    return f" The {stages}: {whose} the last process only."
 
 
 def _threshold_lines(tuned: dict | None) -> list[str]:
