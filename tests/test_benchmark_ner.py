@@ -120,6 +120,24 @@ def test_attempts_table_has_one_traceable_row_per_run(tmp_path):
     assert "`python -m eval.benchmarks.ner x.yaml --name re3d`" in text
 
 
+def test_attempts_keeps_rows_of_runs_not_given_and_replaces_a_rerun(tmp_path):
+    test = score([GOLD], [[CARTER, US]])
+    results = {"name": "new", "note": "changed", "command": "python -m eval.benchmarks.ner x.yaml --name new",
+               "seeds": [{"train_seconds": 60.0}], "summary": summarize([test])}
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "results.json").write_text(json.dumps(results))
+    readme = tmp_path / "README.md"
+    readme.write_text("## tried\n\n| run | x |\n|---|---|\n| `old` | kept row |\n| `new` | stale row |\n\n"
+                      "## Other\n\n| `elsewhere` | not ours |\n")
+    args = [str(tmp_path / "new"), "--title", "tried", "--write", str(readme)]
+    assert attempts.main([*args, "--keep-rows"]) == 0
+    text = readme.read_text()
+    assert "| `old` | kept row |\n| `new` | changed |" in text
+    assert "stale row" not in text and text.count("not ours") == 1
+    assert attempts.main(args) == 0
+    assert "kept row" not in readme.read_text()
+
+
 def test_attempts_refuses_a_folder_without_results(tmp_path, capsys):
     assert attempts.main([str(tmp_path), "--title", "x"]) == 2
     assert "results.json" in capsys.readouterr().err

@@ -3,13 +3,15 @@
 ``python -m eval.benchmarks.attempts runs/benchmarks/re3d runs/benchmarks/re3d-macro ... --title
 "re3d: what we tried" --write eval/benchmarks/README.md`` reads each run's ``results.json`` (written
 by :mod:`eval.benchmarks.ner`, with the config and command that produced it) and writes one row per
-run, so the table can always be traced back to commands.
+run, so the table can always be traced back to commands. ``--keep-rows`` keeps the rows already
+written for runs not given (their folders may be gone; each row names the command that made it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -40,14 +42,35 @@ def row(results: dict) -> str:
             f"{len(seeds)} | {minutes:.1f} | `{command}` |")
 
 
-def render(runs: list[dict], title: str) -> str:
+def section_rows(path: Path, title: str) -> dict[str, str]:
+    """The rows of an attempts table already written under ``## title`` in ``path``, by run name.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "README.md"
+    >>> _ = path.write_text("## T\\n\\n| run | x |\\n|---|---|\\n| `re3d` | 1 |\\n\\n## Other\\n\\n| `b` | 2 |\\n")
+    >>> section_rows(path, "T")
+    {'re3d': '| `re3d` | 1 |'}
+    """
+    if not path.exists():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    rows = re.findall(r"^(\| `([^`]+)` \|.*)$", match.group(1), re.M) if match else []
+    return {name: line for line, name in rows}
+
+
+def render(runs: list[dict], title: str, kept: dict[str, str] | None = None) -> str:
+    """The table: ``kept`` rows (name -> row, from a previous write) first, then one row per run;
+    a run replaces a kept row of its name."""
     lines = [f"## {title}", "",
              "Test split, points; mean ± std over seeds. Written by `python -m eval.benchmarks.attempts` from "
              "each run's saved `results.json`; the last column is the command that produced the run.", "",
              "| run | what it changes | conlleval macro-F1 | strict micro-F1 | ensemble (macro / micro) | seeds "
              "| min per seed | command |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
-    lines += [row(r) for r in runs]
+    fresh = {r.get("config", {}).get("name", r["name"]): row(r) for r in runs}
+    lines += [line for name, line in (kept or {}).items() if name not in fresh]
+    lines += list(fresh.values())
     return "\n".join(lines) + "\n"
 
 
@@ -56,10 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs", nargs="+", type=Path, help="run folders of python -m eval.benchmarks.ner")
     parser.add_argument("--title", required=True, help="the markdown section heading")
     parser.add_argument("--write", type=Path, help="replace that section of this markdown file")
+    parser.add_argument("--keep-rows", action="store_true",
+                        help="keep the rows already in the --write file's section whose run is not given "
+                             "(their run folders may be gone; each row still names its command)")
     args = parser.parse_args(argv)
+    if args.keep_rows and not args.write:
+        parser.error("--keep-rows needs --write")
 
     def body() -> int:
-        section = render([load_results(r) for r in args.runs], args.title)
+        kept = section_rows(args.write, args.title) if args.keep_rows else None
+        section = render([load_results(r) for r in args.runs], args.title, kept)
         print(section)
         if args.write:
             replace_section(args.write, args.title, section)
