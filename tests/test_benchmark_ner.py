@@ -134,6 +134,7 @@ def test_attempts_keeps_rows_of_runs_not_given_and_replaces_a_rerun(tmp_path):
     text = readme.read_text()
     assert "| `old` | kept row |\n| `new` | changed |" in text
     assert "stale row" not in text and text.count("not ours") == 1
+    assert "Rows of earlier runs (`old`) are kept" in text
     assert attempts.main(args) == 0
     assert "kept row" not in readme.read_text()
 

@@ -62,15 +62,18 @@ def section_rows(path: Path, title: str) -> dict[str, str]:
 def render(runs: list[dict], title: str, kept: dict[str, str] | None = None) -> str:
     """The table: ``kept`` rows (name -> row, from a previous write) first, then one row per run;
     a run replaces a kept row of its name."""
+    fresh = {r.get("config", {}).get("name", r["name"]): row(r) for r in runs}
+    kept = {name: line for name, line in (kept or {}).items() if name not in fresh}
+    earlier = (f" Rows of earlier runs ({', '.join(f'`{n}`' for n in kept)}) are kept as they were written "
+               "(`--keep-rows`), possibly on another machine: compare minutes within one machine only."
+               if kept else "")
     lines = [f"## {title}", "",
              "Test split, points; mean ± std over seeds. Written by `python -m eval.benchmarks.attempts` from "
-             "each run's saved `results.json`; the last column is the command that produced the run.", "",
+             f"each run's saved `results.json`; the last column is the command that produced the run.{earlier}", "",
              "| run | what it changes | conlleval macro-F1 | strict micro-F1 | ensemble (macro / micro) | seeds "
              "| min per seed | command |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
-    fresh = {r.get("config", {}).get("name", r["name"]): row(r) for r in runs}
-    lines += [line for name, line in (kept or {}).items() if name not in fresh]
-    lines += list(fresh.values())
+    lines += [*kept.values(), *fresh.values()]
     return "\n".join(lines) + "\n"
 
 
