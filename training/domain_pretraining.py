@@ -184,8 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         facts = pretrain(args.out, args.encoder, args.data_dir, args.corpora, args.max_tokens,
                          args.max_windows or None, args.epochs, args.learning_rate, args.batch_size,
-                         args.seed, args.precision, args.head_warmup_windows, log=lambda m: print(m, file=sys.stderr, flush=True))
-        print(json.dumps(facts, indent=2))
+                         args.seed, args.precision, args.head_warmup_windows,
+                         log=lambda m: print(m, file=sys.stderr, flush=True))
+        print(f"wrote {args.out}: held-out masked-LM loss {facts['held_out_loss_before']} -> "
+              f"{facts['held_out_loss_after']} in {facts['seconds'] / 60:.1f} min (all facts in "
+              f"{args.out / 'pretraining.json'})", file=sys.stderr)
         return 0
 
     return run_command(body)
