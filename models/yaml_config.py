@@ -80,15 +80,21 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return data
 
 
-def format_validation_error(exc: ValidationError, origin: str) -> str:
-    """One line per problem: ``origin: key.path: message``."""
+def format_validation_error(exc: ValidationError, origin: str, overrides: dict[str, Any] | None = None) -> str:
+    """One line per problem: ``origin: key.path: message``; a value set by a command-line override
+    names the flag instead of the file (its value was read as YAML, which is often the surprise)."""
     lines = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"{origin}: {where}: {msg}")
+        flag = next((k for k in overrides or {} if where == k or where.startswith(k + ".")), None)
+        if flag is None:
+            lines.append(f"{origin}: {where}: {msg}")
+        else:
+            lines.append(f"--{flag} on the command line: {where}: {msg} (the value is read as YAML, "
+                         f"here {overrides[flag]!r}; quote it to pass a string)")
     return "\n".join(lines)
 
 
@@ -100,11 +106,12 @@ def parse_config(
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping at the top level, got {type(data).__name__}")
-    data = apply_overrides(data, parse_overrides(override_argv))
+    overrides = parse_overrides(override_argv)
+    data = apply_overrides(data, overrides)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, origin)) from None
+        raise ConfigError(format_validation_error(exc, origin, overrides)) from None
 
 
 def load_config(path: str | Path, model: type[M], override_argv: Sequence[str] = ()) -> M:

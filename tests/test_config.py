@@ -32,6 +32,13 @@ def test_dotted_overrides(repo):
         load_train_config(repo / "configs" / "default.yaml", ["--tagger.epoch", "2"])
 
 
+def test_a_bad_override_names_the_flag_and_the_value_yaml_made_of_it(repo):
+    with pytest.raises(ConfigError) as exc:
+        load_train_config(repo / "configs" / "default.yaml", ["--tagger.epochs", "two: 2"])
+    assert str(exc.value).startswith("--tagger.epochs on the command line: tagger.epochs:")
+    assert "{'two': 2}" in str(exc.value) and "default.yaml" not in str(exc.value)
+
+
 def test_all_shipped_configs_load(repo):
     for path in (repo / "configs").glob("*.yaml"):
         if path.name != "schema.yaml":
