@@ -54,7 +54,7 @@ def test_a_tiny_run_lowers_held_out_loss_and_leaves_an_encoder_the_tagger_loads(
     assert facts["train_windows"] == 48 and facts["head_warmup_windows"] == 16
     assert facts["held_out_loss_after"] < facts["held_out_loss_before"]
     assert json.loads((out / "pretraining.json").read_text()) == facts
-    assert not out.with_name("encoder.tmp").exists()
+    assert not out.with_name("encoder.tmp").exists() and not out.with_name("encoder.work").exists()
     model = load_token_classifier(str(out), ["O", "B-Location", "I-Location"])
     assert model.config.num_labels == 3
     assert resolve_encoder(str(out)) == str(out)

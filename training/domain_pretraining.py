@@ -23,6 +23,7 @@ import argparse
 import json
 import math
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -142,6 +143,7 @@ def pretrain(out: Path, encoder: str = "bundled:minilm-l6", data_dir: str | None
     after = trainer.evaluate()["eval_loss"]
     log(f"held-out masked-LM loss after: {after:.3f} ({seconds / 60:.1f} min with the head warm-up)")
     tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)  # a crashed earlier run's half-written folder
     trainer.save_model(str(tmp))
     tokenizer.save_pretrained(str(tmp))
     facts = {"encoder": encoder, "corpora": list(corpora), "splits": list(SPLITS), "texts": len(texts),
@@ -154,11 +156,9 @@ def pretrain(out: Path, encoder: str = "bundled:minilm-l6", data_dir: str | None
              "held_out_perplexity_before": round(math.exp(before), 2),
              "held_out_perplexity_after": round(math.exp(after), 2)}
     atomic_write_text(tmp / "pretraining.json", json.dumps(facts, indent=2))
-    if out.exists():
-        import shutil
-
-        shutil.rmtree(out)
+    shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
+    shutil.rmtree(work, ignore_errors=True)  # save_strategy "no": only the Trainer's empty run folder
     return facts
 
 
