@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
@@ -47,3 +48,22 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     with atomic_open(path, "wb", encoding=None) as handle:
         handle.write(data)
+
+
+def replace_dir(built: Path, target: Path) -> None:
+    """Move the finished folder ``built`` to ``target``, replacing what was there: the old folder is
+    moved aside first and deleted last, so a crash leaves either the old or the new one whole.
+
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "new").mkdir(); (root / "new" / "f").write_text("new") and None
+    >>> (root / "out").mkdir(); (root / "out" / "f").write_text("old") and None
+    >>> replace_dir(root / "new", root / "out"); (root / "out" / "f").read_text(), sorted(p.name for p in root.iterdir())
+    ('new', ['out'])
+    """
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(built, target)
+    shutil.rmtree(old, ignore_errors=True)

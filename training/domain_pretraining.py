@@ -12,9 +12,10 @@ The bundled MiniLM was distilled and then trained as a sentence encoder, so it s
 masked-LM head: the head's transform starts from random weights (its decoder is tied to the word
 embeddings) and the first steps mostly train it.
 
->>> windows = text_windows(["a b c d e f g"], _SplitTokenizer(), max_tokens=3)
->>> [w["input_ids"] for w in windows]
-[[0, 1, 2], [3, 4, 5], [6]]
+>>> def word_lengths(text, add_special_tokens):  # a stand-in tokenizer: one id per word, its length
+...     return {"input_ids": [len(w) for w in text.split()]}
+>>> [w["input_ids"] for w in text_windows(["a bb ccc dddd eeeee ffffff g"], word_lengths, max_tokens=3)]
+[[1, 2, 3], [4, 5, 6], [1]]
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from models.atomic import atomic_write_text
+from models.atomic import atomic_write_text, replace_dir
 from models.encoders import resolve_encoder
 from models.errors import CorpusError, run_command
 from training.readers.public import Corpus, load_split
@@ -48,23 +49,13 @@ def unlabeled_texts(corpora: Sequence[Corpus] = CORPORA, data_dir: str | Path | 
 
 
 def text_windows(texts: Iterable[str], tokenizer, max_tokens: int) -> list[dict]:
-    """Consecutive windows of at most ``max_tokens`` word pieces (special tokens added by the caller's
-    collator are not counted: pass ``max_tokens`` two short of the model's window)."""
+    """Consecutive windows of at most ``max_tokens`` word pieces (the special tokens the caller adds
+    are not counted: pass ``max_tokens`` two short of the model's window)."""
     windows = []
     for text in texts:
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         windows += [{"input_ids": ids[i:i + max_tokens]} for i in range(0, len(ids), max_tokens)]
     return windows
-
-
-class _SplitTokenizer:
-    """A whitespace tokenizer for the doctest: each new word gets the next id."""
-
-    def __init__(self):
-        self.vocab: dict[str, int] = {}
-
-    def __call__(self, text: str, add_special_tokens: bool = True) -> dict:
-        return {"input_ids": [self.vocab.setdefault(w, len(self.vocab)) for w in text.split()]}
 
 
 def _warm_up_head(model, args, collator, tokenizer, windows: list[dict], log) -> None:
@@ -156,8 +147,7 @@ def pretrain(out: Path, encoder: str = "bundled:minilm-l6", data_dir: str | None
              "held_out_perplexity_before": round(math.exp(before), 2),
              "held_out_perplexity_after": round(math.exp(after), 2)}
     atomic_write_text(tmp / "pretraining.json", json.dumps(facts, indent=2))
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    replace_dir(tmp, out)
     shutil.rmtree(work, ignore_errors=True)  # save_strategy "no": only the Trainer's empty run folder
     return facts
 

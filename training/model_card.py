@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+from models.atomic import replace_dir
 from models.model_dir import ModelLabels
 from models.schema import Schema
 from models.thresholds import FILENAME as THRESHOLDS_FILE
@@ -42,12 +43,7 @@ def write_model_dir(out: Path, config: TrainConfig, schema: Schema, tagger, tag_
                "training": result}
     (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
     (tmp / "README.md").write_text(render_model_card(config, schema, metrics), encoding="utf-8")
-    old = out.with_name(out.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        os.replace(out, old)
-    os.replace(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_dir(tmp, out)
 
 
 def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: dict | None = None) -> str:

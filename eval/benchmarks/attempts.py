@@ -16,7 +16,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from eval.benchmarks.markdown import replace_section
+from eval.benchmarks.markdown import read_section, replace_section
 from models.errors import CorpusError, run_command
 
 
@@ -51,11 +51,7 @@ def section_rows(path: Path, title: str) -> dict[str, str]:
     >>> section_rows(path, "T")
     {'re3d': '| `re3d` | 1 |'}
     """
-    if not path.exists():
-        return {}
-    text = path.read_text(encoding="utf-8")
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-    rows = re.findall(r"^(\| `([^`]+)` \|.*)$", match.group(1), re.M) if match else []
+    rows = re.findall(r"^(\| `([^`]+)` \|.*)$", read_section(path, title), re.M)
     return {name: line for line, name in rows}
 
 
