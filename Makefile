@@ -8,16 +8,20 @@ RUN    ?= runs/default
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: all setup studio check train evaluate reports predict test test-quick bench-speed bench-baselines bench-ner bench-full clean
+.PHONY: all setup studio lock check train evaluate reports predict test test-quick bench-speed bench-baselines bench-ner bench-full clean
 
 all: check train evaluate predict
 
-# torch is installed first, pinned to the CPU wheel, so nothing pulls a multi-GB CUDA build.
-$(BIN)/.installed: pyproject.toml
+# torch is installed first, pinned to the CPU wheel, so nothing pulls a multi-GB CUDA build; everything
+# else comes from the lock (requirements/lock.txt), so a fresh machine gets what CI last passed with.
+PIP_VERSION ?= 26.3
+LOCK        ?= requirements/lock.txt
+STUDIO_LOCK ?= requirements/studio.txt
+$(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[test]'
 	touch $@
 
 setup: $(BIN)/.installed
@@ -25,11 +29,10 @@ setup: $(BIN)/.installed
 # The Label Studio server the studio tests run against lives in its own venv: its pins (Django,
 # pyarrow, pytz) conflict with ours, and the project itself needs only label-studio-sdk.
 STUDIO_VENV ?= .venv-studio
-LABEL_STUDIO_VERSION ?= 1.23.2
-$(STUDIO_VENV)/bin/.installed:
+$(STUDIO_VENV)/bin/.installed: $(STUDIO_LOCK)
 	$(PYTHON) -m venv $(STUDIO_VENV)
-	$(STUDIO_VENV)/bin/pip install --quiet --upgrade pip
-	$(STUDIO_VENV)/bin/pip install --quiet 'label-studio==$(LABEL_STUDIO_VERSION)'
+	$(STUDIO_VENV)/bin/pip install --quiet pip==$(PIP_VERSION)
+	$(STUDIO_VENV)/bin/pip install --quiet -r $(STUDIO_LOCK)
 	touch $@
 
 studio: $(STUDIO_VENV)/bin/.installed
@@ -59,13 +62,13 @@ test-quick: setup
 # Throughput and memory of every backend against spaCy, and test-split F1 per backend; rewrites the
 # "Speed" section of eval/benchmarks/README.md. Run it on an idle machine (it reports the load).
 bench-speed: setup
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[bench]'
 	$(BIN)/python -m eval.benchmarks.speed --model $(RUN)/model --write eval/benchmarks/README.md --json $(RUN)/bench-speed.json
 
 # The rule and spaCy baselines on the test split, scored like the trained model and beside its committed
 # report; rewrites the "Baselines on the project's test split" section of eval/benchmarks/README.md.
 bench-baselines: setup
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[bench]'
 	$(BIN)/python -m eval.baselines.run --split test --out runs/baselines --write eval/benchmarks/README.md
 
 # The public NER benchmarks (re3d and MUC-4 on ConfliBERT's splits, PolNeAR source spans), three seeds
@@ -85,6 +88,26 @@ bench-full: setup
 	$(BIN)/toll-train configs/full.yaml --data.partial_annotation as_o --output_dir runs/full-as_o/model
 	$(BIN)/python -m eval.benchmarks.full --model default=$(RUN)/model --model full=runs/full/model \
 	  --model full-as_o=runs/full-as_o/model --write eval/benchmarks/README.md
+
+# Refresh both locks: resolve pyproject.toml (every extra) and requirements/studio.in afresh in
+# throwaway venvs and write the exact versions. Run it, then `make test` on a fresh clone, then commit.
+LOCK_VENV ?= .venv-lock
+lock:
+	rm -rf $(LOCK_VENV) $(LOCK_VENV)-studio
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet pip==$(PIP_VERSION)
+	$(LOCK_VENV)/bin/pip install --quiet torch==2.13.0
+	$(LOCK_VENV)/bin/pip install --quiet -e '.[test,bench,ray]'
+	{ echo "# toll's .venv, exact versions (test, bench and ray extras included). Written by make lock; do not edit."; \
+	  echo "# torch comes first from the CPU wheel (make setup); no nvidia-* or CUDA package may appear here."; \
+	  $(LOCK_VENV)/bin/pip freeze --all --exclude-editable | grep -v '^wheel=='; } > $(LOCK)
+	$(PYTHON) -m venv $(LOCK_VENV)-studio
+	$(LOCK_VENV)-studio/bin/pip install --quiet pip==$(PIP_VERSION)
+	$(LOCK_VENV)-studio/bin/pip install --quiet -r requirements/studio.in
+	{ echo "# The Label Studio venv (.venv-studio), exact versions, resolved from requirements/studio.in by make lock; do not edit."; \
+	  $(LOCK_VENV)-studio/bin/pip freeze --all | grep -v '^wheel=='; } > $(STUDIO_LOCK)
+	rm -rf $(LOCK_VENV) $(LOCK_VENV)-studio
+	! grep -iE '^(nvidia|cuda)' $(LOCK) $(STUDIO_LOCK)
 
 clean:
 	rm -rf runs

@@ -6,15 +6,19 @@
     toll-data split                        # assign new articles to train/dev/test
     toll-data stats [--update data/README.md]
     toll-data agreement [--update data/README.md]
+    toll-data batch make NAME --origin wikipedia_current_events --count 100   # real text to annotate
+    toll-data batch check runs/annotate/NAME
+    toll-data batch import runs/annotate/NAME
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from models.errors import run_command
+from models.errors import CorpusError, run_command
 from models.inline import to_inline
 from models.schema import Schema
 from models.studio_format import read_documents
@@ -100,6 +104,45 @@ def _cmd_agreement(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _annotated_ids(args: argparse.Namespace) -> set[str]:
+    ids = {p.stem for p in Path(args.corpus).glob("*.json")} | {p.stem for p in Path(args.standoff).glob("*.json")}
+    for other in Path(args.batches).glob("*/items.jsonl"):
+        ids |= {json.loads(line)["id"] for line in other.read_text(encoding="utf-8").splitlines() if line}
+    return ids
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from training import annotation_batches as batches
+    from training import real_sources
+
+    schema = Schema.load(args.schema)
+    if args.action == "make":
+        items = [i for i in real_sources.all_items() if i.origin.startswith(args.origin)]
+        if args.ids:
+            wanted = set(Path(args.ids).read_text(encoding="utf-8").split())
+            items = [i for i in items if i.id in wanted]
+        exclude = set() if args.again else _annotated_ids(args)
+        picked = batches.sample(items, args.count, args.seed, exclude)
+        folder = Path(args.batches) / args.target
+        if (folder / "items.jsonl").exists():
+            raise CorpusError(f"{folder}: batch exists; pick another name")
+        n = batches.make_batch(picked, folder)
+        print(f"{n} item(s) from {args.origin} -> {folder}/todo/; annotate into {folder}/done/<id>.md")
+        return 0
+    folder = Path(args.target)
+    if args.action == "check":
+        ok, missing, problems = batches.check_batch(folder, schema)
+        for p in problems:
+            print(f"problem: {p}", file=sys.stderr)
+        print(f"{len(ok)} annotated and valid, {len(problems)} problem(s), {len(missing)} not annotated yet")
+        return 1 if problems else 0
+    imported, problems = batches.import_batch(folder, schema, Path(args.corpus), Path(args.seeds), Path(args.standoff))
+    for p in problems:
+        print(f"problem: {p}", file=sys.stderr)
+    print(f"imported {len(imported)} item(s); {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toll-data", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +177,22 @@ def build_parser() -> argparse.ArgumentParser:
     agree.add_argument("--differences", action="store_true", help="list the spans only one pass has")
     agree.add_argument("--update", help="rewrite the agreement block of this Markdown file (data/README.md)")
     agree.set_defaults(func=_cmd_agreement)
+    batch = sub.add_parser("batch", help="annotation batches of real text (make, check, import)")
+    batch.add_argument("action", choices=("make", "check", "import"))
+    batch.add_argument("target", help="make: the new batch's name; check/import: the batch folder")
+    batch.add_argument("--origin", default="wikipedia_current_events",
+                       help="make: wikinews, wikipedia_current_events, wikipedia_incident_lists, re3d[/SUBSET], muc4")
+    batch.add_argument("--count", type=int, default=50)
+    batch.add_argument("--seed", type=int, default=0)
+    batch.add_argument("--ids", help="make: a file of item ids to take (instead of a sample)")
+    batch.add_argument("--again", action="store_true",
+                       help="make: allow items annotated before (a blind second pass for the agreement study)")
+    batch.add_argument("--batches", default="runs/annotate")
+    batch.add_argument("--corpus", default="data/corpus")
+    batch.add_argument("--seeds", default="seeds")
+    batch.add_argument("--standoff", default="data/standoff")
+    batch.add_argument("--schema", default=None)
+    batch.set_defaults(func=_cmd_batch)
     show = sub.add_parser("show", help="print an annotated article as inline markup")
     show.add_argument("article")
     show.add_argument("--corpus", default="data/corpus")
