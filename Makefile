@@ -46,9 +46,12 @@ train: setup
 evaluate: setup
 	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split test --out $(RUN)/eval
 
-# The committed copy of the default model's evaluation (eval/reports/default).
+# The committed copy of the default model's evaluation (eval/reports/default): the real test split,
+# the rule and spaCy baselines on the same documents (paired bootstrap), the written test split beside it.
 reports: setup
-	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split test --out eval/reports/default
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[bench]'
+	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split test --compare rules spacy \
+	  --also-split test_written --out eval/reports/default
 
 predict: setup
 	$(BIN)/toll-predict seeds --model $(RUN)/model --out $(RUN)/predictions.jsonl --csv $(RUN)/casualties.csv

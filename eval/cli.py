@@ -17,7 +17,7 @@ from models.errors import TollError, run_command
 
 
 def load_gold(args) -> tuple[list, str]:
-    from models.corpus import load_corpus
+    from training.project_corpus import load_project_corpus
     from models.schema import Schema
     from models.studio_format import read_documents
     from training.config import load_train_config
@@ -33,7 +33,7 @@ def load_gold(args) -> tuple[list, str]:
     config_path = args.config or Path(args.model) / "config.yaml"
     config = load_train_config(config_path)
     schema = Schema.load(config.schema_path)
-    corpus = load_corpus(config.data.corpus, config.data.splits, schema, config.data.seeds)
+    corpus = load_project_corpus(config.data, schema)
     if corpus.problems:
         raise TollError(f"{config.data.corpus}: {len(corpus.problems)} corpus problem(s); run toll-train --check")
     if args.split not in corpus.splits:
@@ -70,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="folder for report.md, report.html, metrics.json")
     parser.add_argument("--bootstrap", type=int, default=1000, help="article resamples for the 95%% CIs")
     parser.add_argument("--no-card", action="store_true", help="do not write test scores into the model card")
+    parser.add_argument("--compare", nargs="*", default=[], metavar="BASELINE",
+                        help="baselines scored on the same documents, with paired bootstrap intervals "
+                             "(rules, spacy, spacy+rules)")
+    parser.add_argument("--also-split", nargs="*", default=[], metavar="SPLIT",
+                        help="other splits to score and show beside this one (e.g. test_written)")
     args = parser.parse_args(argv)
     return run_command(lambda: _evaluate(args))
 
@@ -85,6 +90,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not gold:
         raise TollError("no annotated documents to evaluate")
     result = evaluate(pipeline, gold, args.bootstrap)
+    result.metrics["split"] = described
+    if args.compare:
+        from eval.comparison import compare_baselines
+
+        result.metrics["baselines"] = compare_baselines(result, args.compare, pipeline.schema, args.bootstrap)
+    for split in args.also_split:
+        other, _ = load_gold(argparse.Namespace(**{**vars(args), "split": split, "data": None}))
+        result.metrics.setdefault("also", {})[split] = evaluate(pipeline, other, args.bootstrap).metrics
     log_path = Path(args.model) / "training_log.json"
     log = json.loads(log_path.read_text()) if log_path.exists() else None
     write_report(Path(args.out), result.metrics, f"toll evaluation: {Path(args.model).name} on {described}", log)

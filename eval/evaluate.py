@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol
 
 from eval.bootstrap import bootstrap_f1
+from eval.breakdown import by_kind, false_figures
 from eval.calibration import entity_score_outcomes, reliability_bins
 from eval.casualties import casualty_scores
 from eval.entities import confusion, entity_scores
@@ -51,6 +52,8 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
         "relations_end_to_end": relation_scores(gold, pred, list(schema.relation_labels)),
         "relations_reachable": reachable_share(gold, pred),
         "casualty_records": casualty_scores(gold, pred, schema),
+        "by_kind": by_kind(gold, pred, schema.casualty_labels),
+        "false_figures": false_figures(gold, pred, schema.casualty_labels),
         "confusion": confusion(gold, pred, labels),
         "calibration": {"bins": bins, "ece": ece},
         "confidence_intervals": {
@@ -88,23 +91,29 @@ def worst_errors(gold: list[Document], pred: list[Document], limit: int = 30) ->
         gold_spans = {(e.start, e.end, e.label): e for e in g.entities}
         pred_spans = {(e.start, e.end, e.label): e for e in p.entities}
 
+        # a text that may not be committed (MUC-4, BBC Online) is shown by offsets only
+        hidden = "standoff" in g.meta.get("data", {})
+
         def sentence(start):
             if not sentences:
                 return ""
             s, e = sentences[sentence_index(sentences, start)]
-            return g.text[s:e]
+            return f"(standoff text, characters {s}-{e})" if hidden else g.text[s:e]
+
+        def shown(doc, e):
+            return f"({e.start}-{e.end})" if hidden else doc.span_text(e)
 
         for key, e in pred_spans.items():
             if key not in gold_spans:
-                gold_over = [f"{g.span_text(x)} ({x.label})" for x in g.entities if x.overlaps(e)]
-                rows.append({"doc": g.id, "kind": "false positive", "label": e.label, "text": p.span_text(e),
+                gold_over = [f"{shown(g, x)} ({x.label})" for x in g.entities if x.overlaps(e)]
+                rows.append({"doc": g.id, "kind": "false positive", "label": e.label, "text": shown(p, e),
                              "score": e.score or 0.0, "gold": "; ".join(gold_over) or "-",
                              "sentence": sentence(e.start), "_rank": (e.score or 0.0)})
         for key, e in gold_spans.items():
             if key not in pred_spans:
-                pred_over = [f"{p.span_text(x)} ({x.label})" for x in p.entities if x.overlaps(e)]
+                pred_over = [f"{shown(p, x)} ({x.label})" for x in p.entities if x.overlaps(e)]
                 weight = 1.5 if e.label in {"KILLED", "INJURED", "CASUALTIES"} else 1.0
-                rows.append({"doc": g.id, "kind": "missed", "label": e.label, "text": g.span_text(e),
+                rows.append({"doc": g.id, "kind": "missed", "label": e.label, "text": shown(g, e),
                              "score": None, "gold": "; ".join(pred_over) or "-",
                              "sentence": sentence(e.start), "_rank": weight})
     rows.sort(key=lambda r: (-r["_rank"], r["doc"], r["text"]))

@@ -48,10 +48,64 @@ def summary_markdown(m: dict) -> str:
         f"this small they are wide: read differences inside them as noise.{floors}")
 
 
+def by_kind_markdown(m: dict) -> list[str]:
+    """Per kind of text, and false figures on the documents that state none."""
+    from eval.breakdown import KIND_TITLES
+
+    rows = [[KIND_TITLES.get(k, k), v["documents"], v["casualty_spans"]["precision"], v["casualty_spans"]["recall"],
+             v["casualty_spans"]["f1"], v["entity_exact"]["f1"], v["relations_end_to_end"]["f1"],
+             v["false_figures"]["documents"],
+             "-" if v["false_figures"]["per_100_documents"] is None else v["false_figures"]["per_100_documents"]]
+            for k, v in m.get("by_kind", {}).items()]
+    if not rows:
+        return []
+    ff = m["false_figures"]
+    per_100 = "-" if ff["per_100_documents"] is None else f"{ff['per_100_documents']:.1f}"
+    return ["## By kind of text", "", _table(
+        ["text", "documents", "casualty P", "casualty R", "casualty F1", "entities exact F1", "relations e2e F1",
+         "documents without a figure", "false figures per 100 of them"], rows), "",
+        f"On the {ff['documents']} documents that state no casualty figure, the model reported "
+        f"{ff['false_figures']} figure(s): {per_100} per 100 documents ({ff['documents_with_a_false_figure']} "
+        f"document(s) with at least one).", ""]
+
+
+def baselines_markdown(m: dict) -> list[str]:
+    """The baselines on the same documents, with paired bootstrap intervals of the differences."""
+    if not m.get("baselines"):
+        return []
+    rows = []
+    for name, b in m["baselines"].items():
+        for metric, d in b["paired"].items():
+            rows.append([name, metric, b["scores"][metric], d["difference"], f"{d['low']:+.3f} to {d['high']:+.3f}",
+                         d["p_not_better"]])
+    return ["## Beside the baselines", "", _table(
+        ["baseline", "metric", "baseline F1", "model - baseline", "95% CI (paired bootstrap)", "p (model not better)"],
+        rows), "", "Both systems are scored on the same documents; each resample draws the same documents "
+                   "for both.", ""]
+
+
+def also_markdown(m: dict) -> list[str]:
+    """Other splits scored by the same model, each beside this one."""
+    if not m.get("also"):
+        return []
+    header = ["metric", m.get("split", "this split"), *m["also"]]
+    keys = [("entities, seqeval strict micro-F1", lambda x: x["entities"]["seqeval"]["micro"]["f1"]),
+            ("casualty spans, exact F1", lambda x: x["casualty_spans"]["f1"]),
+            ("relations end to end, micro-F1", lambda x: x["relations_end_to_end"]["micro"]["f1"]),
+            ("count exact match on found figures", lambda x: x["casualty_records"]["count_exact_match"]),
+            ("false figures per 100 documents without one", lambda x: x["false_figures"]["per_100_documents"]),
+            ("documents", lambda x: x["articles"])]
+    rows = [[name, get(m), *[get(o) for o in m["also"].values()]] for name, get in keys]
+    return ["## Other splits", "", _table(header, rows), ""]
+
+
 def render_markdown(m: dict, title: str, images: dict[str, str]) -> str:
     seq = m["entities"]["seqeval"]["per_label"]
     exact = m["entities"]["per_label_exact"]
     parts = [f"# {title}", "", "## Summary", "", summary_markdown(m), ""]
+    parts += by_kind_markdown(m)
+    parts += baselines_markdown(m)
+    parts += also_markdown(m)
     parts += ["## Entities", "", _table(
         ["label", "P (strict IOB2)", "R", "F1", "support", "exact-span F1"],
         [[k, v["precision"], v["recall"], v["f1"], v["support"], exact.get(k, {}).get("f1", 0.0)]

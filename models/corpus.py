@@ -4,7 +4,10 @@ Layout (paths come from the config)::
 
     seeds/<article>.txt          the article text
     data/corpus/<article>.json   its annotation, Label Studio JSON export (one task)
-    data/splits.json             {"train": [...], "dev": [...], "test": [...]} article ids
+    data/standoff/<article>.json the annotation of a text that may not be committed (MUC-4, BBC
+                                 Online): offsets and the text's hash (:mod:`models.standoff`); the
+                                 text is joined from the dataset at run time
+    data/splits.json             {"train": [...], "dev": [...], "test": [...], "test_written": [...]}
 
 :func:`load_corpus` reads it all and collects every problem instead of stopping at the first, so
 ``toll-train --check`` can list them together.
@@ -16,20 +19,27 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from models.document import Document
 from models.errors import CorpusError
 from models.schema import Schema
+from models.standoff import join_text
 from models.studio_format import Problem, read_documents
 from models.validation import check_document
 
-SPLIT_NAMES = ("train", "dev", "test")
+# test_written: the articles written for the project that were its test split before the real
+# splits; kept out of training as a second, clearly named evaluation.
+SPLIT_NAMES = ("train", "dev", "test", "test_written")
+SPLIT_FILE_KEYS = ("version", "note", "checksums")
+StandoffText = Callable[[dict[str, Any]], str]
 
 
 @dataclass
 class Corpus:
     splits: dict[str, list[Document]]
     problems: list[Problem] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # article id -> why it was not read
 
     def all_documents(self) -> list[Document]:
         return [d for docs in self.splits.values() for d in docs]
@@ -43,11 +53,38 @@ def read_splits(path: str | Path) -> dict[str, list[str]]:
         raise CorpusError(f"{path}: split file not found") from None
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    if not isinstance(raw, dict) or not all(
-        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in raw.values()
-    ):
+    lists = {k: v for k, v in raw.items() if k not in SPLIT_FILE_KEYS} if isinstance(raw, dict) else None
+    if lists is None or not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in lists.values()):
         raise CorpusError(f"{path}: expected {{split name: [article ids]}}")
-    return raw
+    return lists
+
+
+def load_standoff_dir(
+    directory: str | Path, standoff_text: StandoffText, problems: list[Problem], skipped: dict[str, str],
+) -> dict[str, Document]:
+    """Every standoff record in ``directory`` joined with its text. A record whose dataset is not on
+    this machine is skipped (``skipped[id]`` says why); a text whose hash differs is a problem."""
+    docs: dict[str, Document] = {}
+    for path in sorted(Path(directory).glob("*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})"))
+            continue
+        article_id = str(record.get("id", path.stem))
+        try:
+            text = standoff_text(record)
+        except CorpusError as exc:
+            skipped[article_id] = str(exc)
+            continue
+        try:
+            doc = join_text(record, text, str(path))
+        except CorpusError as exc:
+            problems.append(Problem(str(path), str(exc).split(": ", 1)[-1]))
+            continue
+        doc.meta["path"] = str(path)
+        docs[doc.id] = doc
+    return docs
 
 
 def load_annotation_dir(directory: str | Path, problems: list[Problem]) -> dict[str, Document]:
@@ -82,10 +119,23 @@ def load_corpus(
     splits: str | Path,
     schema: Schema,
     seeds: str | Path | None = None,
+    standoff: str | Path | None = None,
+    standoff_text: StandoffText | None = None,
 ) -> Corpus:
-    """Read and check the whole corpus; ``Corpus.problems`` lists everything that is wrong."""
+    """Read and check the whole corpus; ``Corpus.problems`` lists everything that is wrong.
+
+    Standoff records (``standoff``, read with ``standoff_text``) join the corpus when their dataset
+    is on this machine; otherwise they are left out of every split and listed in ``Corpus.skipped``.
+    """
     problems: list[Problem] = []
+    skipped: dict[str, str] = {}
     docs = load_annotation_dir(annotations, problems)
+    if standoff is not None and Path(standoff).is_dir() and standoff_text is not None:
+        for article_id, doc in load_standoff_dir(standoff, standoff_text, problems, skipped).items():
+            if article_id in docs:
+                problems.append(Problem(doc.meta["path"], f"article id {article_id!r} is also in {docs[article_id].meta['path']}"))
+                continue
+            docs[article_id] = doc
     split_ids = read_splits(splits)
     unknown = [name for name in split_ids if name not in SPLIT_NAMES]
     if unknown:
@@ -101,6 +151,8 @@ def load_corpus(
                                                      f"{assigned[article_id]} and {name}"))
                 continue
             assigned[article_id] = name
+            if article_id in skipped:
+                continue
             if article_id not in docs:
                 problems.append(Problem(str(splits), f"{name}: article {article_id!r} has no annotation "
                                                      f"file in {annotations}"))
@@ -118,13 +170,13 @@ def load_corpus(
         if normalized in by_text:
             problems.append(Problem(where, f"same text as article {by_text[normalized]!r}"))
         by_text[normalized] = article_id
-        if seeds is not None:
+        if seeds is not None and "standoff" not in doc.meta.get("data", {}):
             seed = Path(seeds) / f"{article_id}.txt"
             if not seed.exists():
                 problems.append(Problem(where, f"no article text {seed}"))
             elif seed.read_text(encoding="utf-8") != doc.text:
                 problems.append(Problem(where, f"data.text differs from {seed}"))
-    return Corpus(result, problems)
+    return Corpus(result, problems, skipped)
 
 
 def label_counts(docs: list[Document]) -> tuple[Counter, Counter]:

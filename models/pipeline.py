@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
+
 
 from models.collate_relations import head_example_row, pad_relation_batch
 from models.alignment import TokenizedText, case_marker_id, tokenize
@@ -156,6 +158,13 @@ class Pipeline:
         docs = iter(docs)
         while chunk := list(itertools.islice(docs, chunk_size)):
             yield from self._predict_chunk(chunk, floors, entities_given)
+
+    def word_probabilities(self, texts: list[str]) -> list[np.ndarray]:
+        """The tagger's ``[n_words, n_tags]`` probabilities per text (first word piece of each word):
+        what uncertainty sampling reads (:mod:`training.active_learning`)."""
+        toks = [tokenize(self.tokenizer, t, self.case_marker) for t in texts]
+        probs = self.tagger.token_probabilities(toks, [sentence_spans(t) for t in texts])
+        return [p[tok.word_first_token] for tok, p in zip(toks, probs)]
 
     # -- the batch path --------------------------------------------------------------------
     def _predict_chunk(self, docs: list[Document], floors: DecisionThresholds,

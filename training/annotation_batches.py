@@ -125,3 +125,20 @@ def import_batch(
 def task_id(item_id: str) -> int:
     """A stable task id for a real item: 10**6 plus 8 hex digits of its id's hash."""
     return 10**6 + int(text_sha256(item_id)[:8], 16)
+
+
+def export_standoff(folder: Path, schema: Schema, out: Path, wanted: set[str] | None = None
+                    ) -> tuple[list[str], list[Problem]]:
+    """Every annotated item (or those in ``wanted``) as a standoff record in ``out``: an annotation
+    pass that holds no text, whatever the item's licence."""
+    written, problems = [], []
+    for item_id, record in _batch_items(folder).items():
+        if (wanted is not None and item_id not in wanted) or not (folder / "done" / f"{item_id}.md").is_file():
+            continue
+        doc, found = read_annotation(folder, item_id, schema)
+        problems.extend(found)
+        if doc is not None:
+            atomic_write_text(out / f"{item_id}.json", json.dumps(
+                standoff_record(doc, record["origin"], record["source_id"]), ensure_ascii=False, indent=1) + "\n")
+            written.append(item_id)
+    return written, problems

@@ -16,11 +16,12 @@ from models.errors import run_command
 
 def check_corpus(config) -> int:
     """Print every corpus problem and the counts per split; 0 when the corpus is clean."""
-    from models.corpus import label_counts, load_corpus
+    from models.corpus import label_counts
+    from training.project_corpus import load_project_corpus
     from models.schema import Schema
 
     schema = Schema.load(config.schema_path)
-    corpus = load_corpus(config.data.corpus, config.data.splits, schema, config.data.seeds)
+    corpus = load_project_corpus(config.data, schema)
     for name, docs in corpus.splits.items():
         entities, relations = label_counts(docs)
         print(f"{name}: {len(docs)} articles")

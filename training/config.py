@@ -47,6 +47,9 @@ class DataConfig(Strict):
     corpus: str = "data/corpus"
     splits: str = "data/splits.json"
     seeds: str | None = "seeds"
+    standoff: str | None = Field(
+        "data/standoff", description="standoff annotations of texts that may not be committed (MUC-4, BBC Online), "
+                                     "joined with their text from the datasets folder; skipped when it is absent")
     train_limit: int | None = Field(None, ge=1, description="use only the first N training articles")
     dev_limit: int | None = Field(None, ge=1)
     public: list[PublicSource] = Field(

@@ -15,6 +15,10 @@ from models.document import Document
 from models.schema import Schema
 from models.scoring import prf
 from models.sentences import sentence_spans
+from training.real_splits import kind
+
+KIND_NAMES = {"short": "Wikipedia items (Current events, incident lists)", "wikinews": "Wikinews articles",
+              "re3d": "re3d documents", "muc4": "MUC-4 wire stories (standoff)", "real": "other real reporting"}
 
 
 def _table(header: list[str], rows: list[list]) -> str:
@@ -29,10 +33,19 @@ def corpus_statistics(splits: dict[str, list[Document]], schema: Schema) -> str:
     def row(metric, fn):
         return [metric, *[fn(groups[n]) for n in names]]
     casualty = set(schema.casualty_labels)
+    def kinds(ds):
+        return Counter(kind(d.meta.get("data", {})) for d in ds)
+
+    def no_figure(ds):
+        return [d for d in ds if not any(e.label in casualty for e in d.entities)]
+
     rows = [
         row("articles", len),
-        row("written for the project", lambda ds: sum(bool(d.meta.get("data", {}).get("written_for_project")) for d in ds)),
-        row("articles without casualty figures", lambda ds: sum(not any(e.label in casualty for e in d.entities) for d in ds)),
+        row("written for the project", lambda ds: kinds(ds)["written"]),
+        row("real reporting", lambda ds: len(ds) - kinds(ds)["written"]),
+        *[row(f"- {name}", lambda ds, k=k: kinds(ds)[k]) for k, name in KIND_NAMES.items()],
+        row("articles without casualty figures", lambda ds: len(no_figure(ds))),
+        row("- of them real", lambda ds: sum(kind(d.meta.get("data", {})) != "written" for d in no_figure(ds))),
         row("sentences", lambda ds: sum(len(sentence_spans(d.text)) for d in ds)),
         row("words", lambda ds: sum(len(d.text.split()) for d in ds)),
     ]
@@ -43,17 +56,21 @@ def corpus_statistics(splits: dict[str, list[Document]], schema: Schema) -> str:
         rows.append(row(f"relation `{label}`", lambda ds, lab=label: sum(r.label == lab for d in ds for r in d.relations)))
     rows.append(row("relations", lambda ds: sum(len(d.relations) for d in ds)))
     everything = groups["all"]
-    countries = Counter(d.meta.get("data", {}).get("country", "?") for d in everything)
-    genres = Counter(d.meta.get("data", {}).get("genre", "?") for d in everything)
-    years = [int(d.meta["data"]["year"]) for d in everything if str(d.meta.get("data", {}).get("year", "")).isdigit()]
+    written = [d for d in everything if kind(d.meta.get("data", {})) == "written"]
+    countries = Counter(d.meta.get("data", {}).get("country", "?") for d in written)
+    genres = Counter(d.meta.get("data", {}).get("genre", "?") for d in written)
+    years = [int(d.meta["data"]["year"]) for d in written if str(d.meta.get("data", {}).get("year", "")).isdigit()] or [0]
+    origins = Counter(str(d.meta.get("data", {}).get("origin", "?")) for d in everything if d not in written)
     lengths = sorted(len(d.text.split()) for d in everything)
     extra = [
         "",
-        f"Countries ({len(countries)}): " + ", ".join(f"{k} {v}" for k, v in sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))) + ".",
+        "Real reporting by origin: " + ", ".join(f"{k} {v}" for k, v in sorted(origins.items())) + ".",
         "",
-        "Genres: " + ", ".join(f"{k} {v}" for k, v in sorted(genres.items(), key=lambda kv: (-kv[1], kv[0]))) + ".",
+        f"Written articles, countries ({len(countries)}): " + ", ".join(f"{k} {v}" for k, v in sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))) + ".",
         "",
-        f"Years the articles are set in: {min(years)} to {max(years)}. Words per article: {lengths[0]} to "
+        "Written articles, genres: " + ", ".join(f"{k} {v}" for k, v in sorted(genres.items(), key=lambda kv: (-kv[1], kv[0]))) + ".",
+        "",
+        f"Years the written articles are set in: {min(years)} to {max(years)}. Words per article: {lengths[0]} to "
         f"{lengths[-1]} (median {lengths[len(lengths) // 2]}).",
     ]
     return _table(["", *names], rows) + "\n" + "\n".join(extra)
@@ -85,10 +102,28 @@ def agreement(first: dict[str, Document], second: dict[str, Document], schema: S
             t[0] += len(la & lb); t[1] += len(lb - la); t[2] += len(la - lb)
     def total(d):
         return [sum(v[i] for v in d.values()) for i in range(3)]
+    counts = count_agreement([first[i] for i in common], [second[i] for i in common], schema.casualty_labels)
     return {"articles": len(common), "spans_exact": prf(*total(per_label)), "spans_overlap": prf(*overlap),
+            "counts": counts,
             "per_label": {k: prf(*v) for k, v in per_label.items()},
             "relations": prf(*total(rel_per_label)),
             "relations_per_label": {k: prf(*v) for k, v in rel_per_label.items()}}
+
+
+def count_agreement(first: list[Document], second: list[Document], casualty_labels: tuple[str, ...]) -> dict:
+    """For casualty figures both passes marked (overlapping spans, same label): how often the two
+    spans' normalized counts (value, bounds and qualifier) agree."""
+    from models.counts import normalize_count
+
+    matched = agreed = 0
+    for a, b in zip(first, second):
+        theirs = [e for e in b.entities if e.label in casualty_labels]
+        for x in (e for e in a.entities if e.label in casualty_labels):
+            y = next((e for e in theirs if e.label == x.label and e.overlaps(x)), None)
+            if y is not None:
+                matched += 1
+                agreed += normalize_count(a.span_text(x)) == normalize_count(b.span_text(y))
+    return {"matched_figures": matched, "same_count": agreed, "share": round(agreed / matched, 4) if matched else None}
 
 
 def agreement_differences(first: dict[str, Document], second: dict[str, Document]) -> list[str]:
@@ -116,6 +151,10 @@ def agreement_markdown(result: dict) -> str:
     rows += [[f"span `{k}` (exact)", v["f1"], v["tp"]] for k, v in result["per_label"].items()]
     rows += [["relations (both ends exact, same label)", result["relations"]["f1"], result["relations"]["tp"]]]
     rows += [[f"relation `{k}`", v["f1"], v["tp"]] for k, v in result["relations_per_label"].items()]
+    counts = result.get("counts")
+    if counts and counts["matched_figures"]:
+        rows += [["normalized count, on figures both passes marked (share that agree)", counts["share"],
+                  f"{counts['same_count']} of {counts['matched_figures']}"]]
     return (f"{result['articles']} articles annotated twice, independently.\n\n"
             + _table(["what", "F1 between the passes", "agreed items"], rows))
 

@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -32,6 +33,16 @@ from training.readers.locate import dataset_root
 
 REALNEWS_FILES = ("wikinews", "wikipedia_current_events", "wikipedia_incident_lists")
 RE3D_NOT_COMMITTABLE = {"BBC Online"}
+# Each re3d subset's licence, from its LICENSE and ATTRIBUTION files.
+RE3D_LICENCES = {
+    "Australian Department of Foreign Affairs": "CC BY 3.0 AU (Australian Department of Foreign Affairs, via re3d, Dstl)",
+    "BBC Online": "CC BY-NC 3.0 (BBC Online, via re3d, Dstl): never committed",
+    "CENTCOM": "US public domain (U.S. Central Command, via re3d, Dstl)",
+    "Delegation of the European Union to Syria": "EEAS legal notice, reuse with attribution (via re3d, Dstl)",
+    "UK Government": "Open Government Licence v3.0 (gov.uk, via re3d, Dstl)",
+    "US State Department": "US public domain (U.S. Department of State, via re3d, Dstl)",
+    "Wikipedia": "CC BY-SA 3.0 (Wikipedia contributors, via re3d, Dstl)",
+}
 # GTT / ConfliBERT split of the MUC folders; tst3 and tst4 are the test split and are never read.
 MUC4_FOLDERS = {"dev": "train", "tst1": "dev", "tst2": "dev"}
 MUC4_HEADER = re.compile(r"^((?:DEV|TST\d)-MUC\d-\d{4})(?: +\([A-Z .]+\))?[ \t]*$", re.MULTILINE)
@@ -96,8 +107,7 @@ def realnews_items(root: Path | None = None) -> Iterator[RealItem]:
 def re3d_items(root: Path | None = None) -> Iterator[RealItem]:
     root = root or dataset_root("re3d")
     for folder in sorted(p for p in root.iterdir() if (p / "documents.json").is_file()):
-        licence = (folder / "LICENSE").read_text(encoding="utf-8").strip().splitlines()[0] \
-            if (folder / "LICENSE").is_file() else "see re3d"
+        licence = RE3D_LICENCES.get(folder.name, f"see {folder / 'LICENSE'}")
         for lineno, line in enumerate((folder / "documents.json").read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -138,3 +148,35 @@ def all_items() -> Iterator[RealItem]:
     yield from realnews_items()
     yield from re3d_items()
     yield from muc4_items()
+
+
+@lru_cache(maxsize=None)
+def _muc4_text_index() -> dict[str, str]:
+    return {docid: text for docid, (_, text) in muc4_texts().items()}
+
+
+@lru_cache(maxsize=None)
+def _re3d_text_index() -> dict[str, str]:
+    return {item.source_id: item.text for item in re3d_items()}
+
+
+@lru_cache(maxsize=None)
+def _realnews_text_index() -> dict[str, str]:
+    return {item.source_id: item.text for item in realnews_items()}
+
+
+def standoff_text(record: dict[str, Any]) -> str:
+    """The text a standoff record annotates, read from the datasets folder (:mod:`models.standoff`
+    checks its hash). Raises CorpusError naming what is missing."""
+    dataset, source_id = record.get("dataset", ""), record.get("source_id", "")
+    if dataset == "muc4":
+        index = _muc4_text_index()
+    elif dataset.startswith("re3d/"):
+        index = _re3d_text_index()
+    elif dataset in REALNEWS_FILES:
+        index = _realnews_text_index()
+    else:
+        raise CorpusError(f"standoff record {record.get('id')!r}: unknown dataset {dataset!r}")
+    if source_id not in index:
+        raise CorpusError(f"{dataset}: document {source_id!r} not found")
+    return index[source_id]

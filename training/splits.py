@@ -1,71 +1,60 @@
-"""Split the corpus by article into train/dev/test, stratified so every label is in every split.
+"""The split file: which article is in which split, and the rule that dev and test never change silently.
 
-Articles already in the split file keep their split; new ones are assigned by a seeded search that
-keeps each label's share of spans in each split near the split's share of articles.
+``data/splits.json`` holds a ``version``, a ``note``, the ``checksums`` of the dev, test and
+test_written id lists, and the lists themselves. New articles (a Label Studio pull, an imported
+batch) go to train unless asked otherwise, and existing assignments are never moved: only a rebuild
+(:mod:`training.real_splits`, a new version) changes dev or test, and a hand edit of those lists
+no longer matches its checksum (``tests/test_splits.py`` fails on it).
+
+>>> splits = {"train": ["a"], "dev": ["b"], "test": ["c"]}
+>>> add_new_articles(splits, ["a", "b", "c", "d"])
+['d']
+>>> splits["train"]
+['a', 'd']
+>>> add_new_articles(splits, ["e"], to="dev")
+['e']
+>>> splits["dev"]
+['b', 'e']
 """
 
 from __future__ import annotations
 
 import json
-import random
-from collections import Counter
+from typing import Iterable
 
-from models.document import Document
+from training.real_splits import checksum
 
-TARGET = {"train": 0.70, "dev": 0.15, "test": 0.15}
-
-
-def _profile(doc: Document) -> Counter:
-    c = Counter(e.label for e in doc.entities)
-    c.update(f"rel:{r.label}" for r in doc.relations)
-    c["articles"] = 1
-    if not any(e.label in {"KILLED", "INJURED", "CASUALTIES"} for e in doc.entities):
-        c["no_casualty_articles"] = 1
-    return c
+FROZEN = ("dev", "test", "test_written")
 
 
-def assign_splits(
-    docs: list[Document], existing: dict[str, list[str]] | None = None, seed: int = 0,
-    forced: dict[str, str] | None = None, tries: int = 2000,
-) -> dict[str, list[str]]:
-    """Return ``{split: [article ids]}``; ``forced`` pins articles (the seed article goes to test)."""
-    existing = existing or {}
-    fixed = {aid: name for name, ids in existing.items() for aid in ids}
-    fixed.update(forced or {})
-    free = sorted(d.id for d in docs if d.id not in fixed)
-    profiles = {d.id: _profile(d) for d in docs}
-    total = sum(profiles.values(), Counter())
-    keys = [k for k in total if total[k] > 0]
-    rng = random.Random(seed)
-    best, best_score = None, float("inf")
-    n = len(docs)
-    for _ in range(tries):
-        rng.shuffle(free)
-        assignment = dict(fixed)
-        counts = Counter(assignment.values())
-        quota = {name: round(share * n) for name, share in TARGET.items()}
-        quota["train"] = n - quota["dev"] - quota["test"]
-        queue = list(free)
-        for name in ("test", "dev", "train"):
-            while counts[name] < quota[name] and queue:
-                assignment[queue.pop()] = name
-                counts[name] += 1
-        for aid in queue:
-            assignment[aid] = "train"
-        score = 0.0
-        missing = 0
-        for name, share in TARGET.items():
-            split_total = sum((profiles[a] for a, s in assignment.items() if s == name), Counter())
-            for k in keys:
-                if split_total[k] == 0:
-                    missing += 1
-                score += (split_total[k] / total[k] - share) ** 2
-        score += 100 * missing
-        if score < best_score:
-            best, best_score = assignment, score
-    result = {name: sorted(a for a, s in best.items() if s == name) for name in TARGET}
-    return result
+def add_new_articles(splits: dict[str, list[str]], article_ids: Iterable[str], to: str = "train") -> list[str]:
+    """Put every article that is in no split into ``to``; returns the ids added."""
+    placed = {a for ids in splits.values() for a in ids}
+    new = sorted(set(article_ids) - placed)
+    splits[to] = sorted(splits.get(to, []) + new)
+    return new
 
 
-def dumps_splits(splits: dict[str, list[str]]) -> str:
-    return json.dumps(splits, indent=1) + "\n"
+def split_file(splits: dict[str, list[str]], version: int, note: str) -> dict:
+    """The split file's content, with the checksums of the frozen splits."""
+    lists = {name: sorted(ids) for name, ids in splits.items()}
+    checks = {name: checksum(lists[name]) for name in FROZEN if name in lists}
+    return {"version": version, "note": note, "checksums": checks, **lists}
+
+
+def dumps_splits(content: dict) -> str:
+    return json.dumps(content, indent=1) + "\n"
+
+
+def stale_checksums(content: dict) -> list[str]:
+    """The frozen splits whose ids no longer match their recorded checksum.
+
+    >>> content = split_file({"train": ["a"], "dev": ["b"], "test": ["c"]}, 2, "")
+    >>> stale_checksums(content)
+    []
+    >>> content["test"].append("a")
+    >>> stale_checksums(content)
+    ['test']
+    """
+    recorded = content.get("checksums", {})
+    return [name for name in FROZEN if name in content and recorded.get(name) != checksum(content[name])]

@@ -20,7 +20,6 @@ from datasets import Dataset
 from transformers import DataCollatorForTokenClassification, Trainer, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
-from models.corpus import load_corpus
 from models.alignment import CASE_MARKER
 from models.encoders import resolve_encoder
 from models.errors import ConfigError, CorpusError
@@ -28,6 +27,7 @@ from models.model_dir import ModelLabels
 from models.networks import MarkerRelationModel, load_token_classifier
 from models.schema import Schema
 from models.collate_relations import RelationCollator
+from training.project_corpus import load_project_corpus
 from training.config import TrainConfig
 from training.features import FeatureReport, relation_features, tagger_features
 from training.partial_labels import ALLOWED, PartialLabelCollator, PartialLabelTrainer, unannotated_labels
@@ -37,7 +37,7 @@ from training.trainer_setup import (make_trainer, relation_metrics, resolve_prec
 
 
 def load_training_documents(config: TrainConfig, schema: Schema):
-    corpus = load_corpus(config.data.corpus, config.data.splits, schema, config.data.seeds)
+    corpus = load_project_corpus(config.data, schema)
     if corpus.problems:
         shown = "\n".join(f"  {p}" for p in corpus.problems[:20])
         raise CorpusError(f"the corpus has {len(corpus.problems)} problem(s); run toll-train --check:\n{shown}")
@@ -172,12 +172,14 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         config, schema, train_docs, dev_docs, work / "relation", resume)
     total = time.perf_counter() - started
     if tagger_trainer.is_world_process_zero():
-        from training.model_card import machine, write_model_dir
+        from training.model_card import machine, source_counts, write_model_dir
 
         write_model_dir(out, config, schema, tagger_trainer.model, tag_tokenizer, rel_trainer.model,
                         rel_tokenizer, {"tagger": tagger_result, "relations": rel_result,
                                         "seconds_total": round(total, 1), "machine": machine(),
                                         "precision": resolve_precision(config.precision),
-                                        "train_articles": len(train_docs), "dev_articles": len(dev_docs)},
+                                        "train_articles": len(train_docs), "dev_articles": len(dev_docs),
+                                        "train_sources": source_counts(train_docs),
+                                        "dev_sources": source_counts(dev_docs)},
                         dev_docs)
     return out

@@ -1,0 +1,29 @@
+"""The corpus a training config names, standoff documents included when their datasets are here.
+
+>>> from training.config import DataConfig
+>>> DataConfig().standoff
+'data/standoff'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from models.corpus import Corpus, load_corpus
+from models.schema import Schema
+from training.config import DataConfig
+from training.readers.locate import ENV_VAR
+from training.real_sources import standoff_text
+
+
+def load_project_corpus(data: DataConfig, schema: Schema, quiet: bool = False) -> Corpus:
+    """``load_corpus`` on the config's paths; says in one line when standoff documents were skipped."""
+    if data.datasets_dir:
+        os.environ.setdefault(ENV_VAR, data.datasets_dir)
+    corpus = load_corpus(data.corpus, data.splits, schema, data.seeds, data.standoff, standoff_text)
+    if corpus.skipped and not quiet:
+        reasons = sorted(set(corpus.skipped.values()))
+        print(f"note: {len(corpus.skipped)} standoff document(s) skipped: {reasons[0]}"
+              + (f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else ""), file=sys.stderr)
+    return corpus
