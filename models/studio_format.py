@@ -93,6 +93,8 @@ def task_to_document(
     for i, region in enumerate(results):
         if not isinstance(region, dict):
             raise CorpusError(f"{where}: result[{i}] is not an object")
+    names = _span_names(results, text)
+    for i, region in enumerate(results):
         kind = region.get("type")
         rid = region.get("id")
         if kind == "labels":
@@ -100,7 +102,7 @@ def task_to_document(
             if entity is not None:
                 entities.append(entity)
         elif kind == "relation":
-            relation = _read_relation(region, f"{where}: relation {i}", collected)
+            relation = _read_relation(region, where, collected, names)
             if relation is not None:
                 relations.append(relation)
         else:
@@ -147,21 +149,49 @@ def _read_span(region: dict, text: str, where: str, problems: list[Problem]) -> 
     return Entity(rid, start, end, labels[0], float(score) if score is not None else None)
 
 
-def _read_relation(region: dict, where: str, problems: list[Problem]) -> Relation | None:
+def _span_names(results: list[dict], text: str) -> dict[str, str]:
+    """Span region id -> the text it covers, to name a relation's ends in messages."""
+    names: dict[str, str] = {}
+    for region in results:
+        value = region.get("value")
+        if region.get("type") == "labels" and isinstance(value, dict) and isinstance(region.get("id"), str):
+            start, end = value.get("start"), value.get("end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                names[region["id"]] = text[start:end]
+    return names
+
+
+def _relation_name(head: object, tail: object, names: dict[str, str]) -> str:
+    """``relation "two guards" -> "Gunmen"`` (region ids where a span is unknown).
+
+    >>> _relation_name("k", "zz", {"k": "two guards"})
+    'relation "two guards" -> zz'
+    """
+    def end(rid: object) -> str:
+        return json.dumps(names[rid], ensure_ascii=False) if rid in names else str(rid)
+
+    return f"relation {end(head)} -> {end(tail)}"
+
+
+def _read_relation(region: dict, where: str, problems: list[Problem],
+                   names: dict[str, str] | None = None) -> Relation | None:
     head, tail = region.get("from_id"), region.get("to_id")
     labels = region.get("labels") or []
     direction = region.get("direction", "right")
     if not isinstance(head, str) or not isinstance(tail, str):
-        problems.append(Problem(where, "relation needs from_id and to_id"))
+        problems.append(Problem(where, "a relation needs from_id and to_id"))
+        return None
+    name = _relation_name(head, tail, names or {})
+    if not labels:
+        problems.append(Problem(where, f"{name} has no label"))
         return None
     if len(labels) != 1:
-        problems.append(Problem(where, f"relation {head}->{tail} needs exactly one label, got {labels!r}"))
+        problems.append(Problem(where, f"{name} has {len(labels)} labels {labels!r}; keep one"))
         return None
     if direction == "left":
         head, tail = tail, head
     elif direction != "right":
-        problems.append(Problem(where, f"relation {head}->{tail} has direction {direction!r}; "
-                                       "use 'right' (or 'left')"))
+        problems.append(Problem(where, f"{name} has direction {direction!r}; use 'right' (or 'left')"))
         return None
     score = region.get("score")
     return Relation(head, tail, labels[0], float(score) if score is not None else None)

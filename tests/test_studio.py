@@ -12,6 +12,7 @@ The ML backend test runs the real ``toll-studio serve`` on the smoke model.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,7 @@ import pytest
 from models.document import Document
 from models.pipeline import Pipeline, Prediction
 from models.schema import Schema
-from models.studio_format import document_to_task, labeling_config, read_documents
+from models.studio_format import document_to_task, labeling_config, read_documents, task_to_document
 from training.studio import predictions, projects
 from training.studio.backend import TollBackend, make_server
 from training.studio.cli import main
@@ -94,6 +95,21 @@ def copy_articles(tmp: Path, articles=ARTICLES) -> Path:
     return folder
 
 
+def pull_folders(tmp: Path) -> tuple[Path, Path]:
+    """Empty corpus and seeds folders to pull into (pull refuses folders that do not exist)."""
+    corpus, seeds = tmp / "corpus", tmp / "seeds"
+    corpus.mkdir(parents=True)
+    seeds.mkdir(parents=True)
+    return corpus, seeds
+
+
+def no_corpus(tmp: Path) -> list[str]:
+    """``--corpus`` of an empty folder: push sends predictions only, whatever the working folder."""
+    folder = tmp / "no-corpus"
+    folder.mkdir(exist_ok=True)
+    return ["--corpus", str(folder)]
+
+
 # -- offline: docstrings, config, settings ---------------------------------------------------
 
 
@@ -124,10 +140,11 @@ def test_missing_token_names_the_variable(capfd, monkeypatch):
 
 def test_unreachable_server_is_one_clear_line(capfd, tmp_path):
     port = studio_server.free_port()  # nothing listens there
+    corpus, seeds = pull_folders(tmp_path)
     rc, out, err = run_cli(["pull", "--url", f"http://127.0.0.1:{port}", "--token", TOKEN,
-                            "--corpus", str(tmp_path / "c"), "--seeds", str(tmp_path / "s")], capfd)
+                            "--corpus", str(corpus), "--seeds", str(seeds)], capfd)
     assert rc == 2 and err.startswith(f"error: cannot reach Label Studio at http://127.0.0.1:{port}")
-    assert not (tmp_path / "c").exists()
+    assert not [*corpus.iterdir(), *seeds.iterdir()]
 
 
 # -- offline: pull ---------------------------------------------------------------------------
@@ -304,6 +321,14 @@ def client(studio):
     return LabelStudio(base_url=studio.url, api_key=studio.token)
 
 
+@pytest.fixture(autouse=True)
+def push_locks_in_tmp(tmp_path, monkeypatch):
+    """Push lock files go to the test's folder, not the system's temporary folder."""
+    from training.studio import lock
+
+    monkeypatch.setattr(lock, "LOCK_DIR", tmp_path)
+
+
 @pytest.fixture
 def oracle(monkeypatch):
     pipeline = OraclePipeline()
@@ -339,9 +364,10 @@ def test_push_then_pull_round_trips_spans_and_relations_exactly(studio_env, clie
                                                                 smoke_model, tmp_path):
     run_cli(["init", "--project", "round trip"], capfd)
     articles = copy_articles(tmp_path)
-    rc, out, _ = run_cli(["push", str(articles), "--model", str(smoke_model), "--project", "round trip"], capfd)
+    push = ["push", str(articles), "--model", str(smoke_model), "--project", "round trip", *no_corpus(tmp_path)]
+    rc, out, _ = run_cli(push, capfd)
     assert rc == 0 and "2 task(s) created" in out
-    rc, out, _ = run_cli(["push", str(articles), "--model", str(smoke_model), "--project", "round trip"], capfd)
+    rc, out, _ = run_cli(push, capfd)
     assert rc == 0 and "0 task(s) created" in out and "2 unchanged" in out
     project_id = _project_id(client, "round trip")
     tasks = _tasks(client, project_id)
@@ -351,6 +377,7 @@ def test_push_then_pull_round_trips_spans_and_relations_exactly(studio_env, clie
         client.annotations.create(id=task.id, result=prediction.result)
 
     empty = tmp_path / "fresh"
+    pull_folders(empty)
     rc, out, _ = run_cli(["pull", "--project", "round trip", "--corpus", str(empty / "corpus"),
                           "--seeds", str(empty / "seeds")], capfd)
     assert rc == 0 and "2 new, 0 updated, 0 unchanged" in out and "toll-data split" in out
@@ -374,7 +401,7 @@ def test_pushed_predictions_show_their_scores_and_the_lowest_is_the_task_score(
         studio_env, client, capfd, oracle, smoke_model, tmp_path):
     run_cli(["init", "--project", "scores"], capfd)
     rc, _, _ = run_cli(["push", str(copy_articles(tmp_path, ARTICLES[:1])), "--model", str(smoke_model),
-                        "--project", "scores"], capfd)
+                        "--project", "scores", *no_corpus(tmp_path)], capfd)
     (task,) = _tasks(client, _project_id(client, "scores"))
     (prediction,) = task.predictions
     expected = oracle_scores(gold(ARTICLES[0]))
@@ -392,13 +419,14 @@ def test_repush_with_a_new_model_adds_a_prediction_not_a_task(studio_env, client
                                                               smoke_model, tmp_path, monkeypatch):
     run_cli(["init", "--project", "repush"], capfd)
     articles = copy_articles(tmp_path, ARTICLES[:1])
-    run_cli(["push", str(articles), "--model", str(smoke_model), "--project", "repush"], capfd)
+    push = ["push", str(articles), "--model", str(smoke_model), "--project", "repush", *no_corpus(tmp_path)]
+    run_cli(push, capfd)
     first = predictions.model_version(smoke_model)
-    monkeypatch.setattr(predictions, "model_version", lambda directory: "retrained/model@11111111")
-    rc, out, _ = run_cli(["push", str(articles), "--model", str(smoke_model), "--project", "repush"], capfd)
+    monkeypatch.setattr(predictions, "model_version", lambda directory: "toll-111111111111")
+    rc, out, _ = run_cli(push, capfd)
     assert rc == 0 and "0 task(s) created, 1 given a new prediction" in out
     (task,) = _tasks(client, _project_id(client, "repush"))
-    assert sorted(p.model_version for p in task.predictions) == sorted([first, "retrained/model@11111111"])
+    assert sorted(p.model_version for p in task.predictions) == sorted([first, "toll-111111111111"])
     assert len(task.predictions) == 2
 
 
@@ -411,6 +439,7 @@ def test_hand_made_annotation_with_a_relation_comes_back_into_the_corpus(studio_
     (task_id,) = imported.task_ids
     client.annotations.create(id=task_id, result=[
         _span("Xk9", *KILLED, "KILLED"), _span("Qp2", *POLICE, "SOURCE"), _rel("Xk9", "Qp2", "source")])
+    pull_folders(tmp_path)
     rc, out, _ = run_cli(["pull", "--project", "hand made", "--corpus", str(tmp_path / "corpus"),
                           "--seeds", str(tmp_path / "seeds")], capfd)
     assert rc == 0 and "new        kano_hand" in out
@@ -426,18 +455,22 @@ def test_pull_reports_a_broken_annotation_and_writes_nothing_for_it(studio_env, 
     project_id = _project_id(client, "broken")
     imported = client.projects.import_tasks(id=project_id, return_task_ids=True, request=[
         {"data": {"text": TEXT, "article_id": "kano_ok"}},
-        {"data": {"text": TEXT + " Two more died.", "article_id": "kano_broken"}}])
-    ok, bad = imported.task_ids
+        {"data": {"text": TEXT + " Two more died.", "article_id": "kano_broken"}},
+        {"data": {"text": TEXT + " Nothing to see.", "article_id": "kano_skipped"}}])
+    ok, bad, skipped = imported.task_ids
     client.annotations.create(id=ok, result=[_span("k", *KILLED, "KILLED")])
+    client.annotations.create(id=skipped, result=[], was_cancelled=True)  # the annotator pressed Skip
     # the server accepts labels the config does not have, and relations the schema forbids
     client.annotations.create(id=bad, result=[_span("k", *KILLED, "CASUALTY"), _span("p", *POLICE, "SOURCE"),
                                               _rel("p", "k", "source")])
+    pull_folders(tmp_path)
     rc, out, err = run_cli(["pull", "--project", "broken", "--corpus", str(tmp_path / "corpus"),
                             "--seeds", str(tmp_path / "seeds")], capfd)
     assert rc == 1
     assert f"task {bad} (kano_broken)" in err and "unknown label 'CASUALTY'" in err
     assert f"not written (fix them in Label Studio and pull again): task(s) {bad}" in err
     assert "1 new, 0 updated, 0 unchanged; 1 task(s) not written" in out
+    assert "0 task(s) not annotated yet; 1 task(s) skipped by the annotators" in out
     assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == ["kano_ok.json"]
     assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == ["kano_ok.txt"]
 
@@ -445,6 +478,7 @@ def test_pull_reports_a_broken_annotation_and_writes_nothing_for_it(studio_env, 
 @pytest.mark.slow
 def test_bad_token_and_missing_project_are_clear_errors(studio, capfd, tmp_path, monkeypatch):
     monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    monkeypatch.chdir(REPO)  # pull's default folders, data/corpus and seeds, exist there
     wrong = "0" * 40
     rc, out, err = run_cli(["pull", "--url", studio.url, "--token", wrong], capfd)
     assert rc == 2 and "rejected the API token (HTTP 401)" in err and wrong not in out + err
@@ -465,6 +499,7 @@ def test_token_never_appears_in_output_or_written_files(studio, client, capfd, o
     run_cli(["push", str(copy_articles(tmp_path)), "--model", str(smoke_model), *flags], capfd)
     for task in _tasks(client, _project_id(client, "secrets")):
         client.annotations.create(id=task.id, result=task.predictions[0].result)
+    pull_folders(tmp_path)
     rc, _, _ = run_cli(["pull", *flags, "--corpus", "corpus", "--seeds", "seeds"], capfd)
     assert rc == 0
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -526,3 +561,224 @@ def test_label_studio_keeps_the_backend_regions_and_scores(studio, client, oracl
     expected = predictions.studio_prediction(oracle_scores(doc), "oracle/model@00000000")
     assert stored.result == expected["result"] and stored.model_version == "oracle/model@00000000"
     assert stored.score == expected["score"]
+
+
+# -- tokens: headless, Personal Access Tokens, bad ones -------------------------------------
+@pytest.mark.slow
+def test_label_studio_user_prints_the_token_the_environment_set_and_toll_studio_accepts_it(studio, capfd,
+                                                                                          tmp_path):
+    """The README's headless path: the first user and its legacy token come from LABEL_STUDIO_*
+    variables at the first start; ``label-studio user`` shows the token again later."""
+    done = subprocess.run([str(studio_server.STUDIO_BIN), "user", "--username", studio_server.ADMIN_EMAIL,
+                           "--data-dir", str(studio.data_dir)], env=studio_server._environment(studio.data_dir),
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    found = re.search(r"'token': '([^']+)'", done.stdout)
+    assert done.returncode == 0 and found, done.stdout[-2000:] + done.stderr[-2000:]
+    assert found.group(1) == studio.token  # the LABEL_STUDIO_USER_TOKEN the server started with
+    rc, out, _ = run_cli(["init", "--url", studio.url, "--token", found.group(1), "--project", "headless"], capfd)
+    assert rc == 0 and out.startswith("created: project")
+
+
+def _jwt(seconds_left: int) -> str:
+    """A refresh token shaped like Label Studio's Personal Access Tokens, signed with the wrong key."""
+    import jwt
+
+    now = int(time.time())
+    claims = {"token_type": "refresh", "exp": now + seconds_left, "iat": now - 60, "jti": "0" * 32, "user_id": 1}
+    return jwt.encode(claims, "not the server's signing key, 32+ bytes", algorithm="HS256")
+
+
+@pytest.mark.slow
+def test_personal_access_token_works_and_bad_ones_are_one_error_line(studio, client, capfd, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    personal = client.tokens.create().token
+    rc, out, err = run_cli(["init", "--url", studio.url, "--token", personal, "--project", "personal"], capfd)
+    assert rc == 0 and out.startswith("created: project") and personal not in out + err
+    cases = {
+        "expired": (_jwt(-3600), "expired"),
+        "forged": (_jwt(3600), "rejected the API token (HTTP 401)"),
+        "tampered": (personal[:-6] + ("AAAAAA" if not personal.endswith("AAAAAA") else "BBBBBB"),
+                     "rejected the API token (HTTP 401)"),
+        "line break": ("5f0c1ab27de94e3b\n8a6c0d1e2f3a4b5c6d7e8f90", "characters no token has"),
+        "non-ASCII": ("5f0c1ab27de94e3b8a6c0d1e2f3a4b5c6d7e8f9ä", "characters no token has"),
+        "not a JWT": ("eyJhbGciOiJIUzI1NiJ9.broken-payload.sig", "rejected the API token (HTTP 401)"),
+    }
+    for name, (bad, says) in cases.items():
+        rc, out, err = run_cli(["init", "--url", studio.url, "--token", bad, "--project", "personal"], capfd)
+        assert rc == 2 and err.startswith("error: ") and says in err, (name, err)
+        assert len(err.strip().splitlines()) == 1, (name, err)
+        for secret in {bad, *bad.split("\n"), *bad.split(".")}:
+            assert len(secret) < 8 or secret not in out + err, (name, err)
+
+
+# -- push: versions, concurrency, the corpus, Ctrl-C, file names ------------------------------
+FIVE = ARTICLES + ("001_logar_refugee_accounts", "002_kandahar_garrison_claims", "007_doha_talks_no_deal")
+
+
+@pytest.mark.slow
+def test_the_same_weights_in_another_folder_are_the_same_version_and_add_no_prediction(
+        studio_env, client, capfd, oracle, smoke_model, tmp_path):
+    moved = shutil.copytree(smoke_model, tmp_path / "elsewhere" / "renamed")
+    version = predictions.model_version(smoke_model)
+    assert predictions.model_version(moved) == version and re.fullmatch(r"toll-[0-9a-f]{12}", version)
+    run_cli(["init", "--project", "moved model"], capfd)
+    articles = copy_articles(tmp_path)
+    for model in (smoke_model, moved):
+        rc, out, _ = run_cli(["push", str(articles), "--model", str(model), "--project", "moved model",
+                              *no_corpus(tmp_path)], capfd)
+        assert rc == 0 and f"model {version}:" in out
+    assert "0 task(s) created, 0 given a new prediction, 2 unchanged" in out
+    tasks = _tasks(client, _project_id(client, "moved model"))
+    assert len(tasks) == 2 and [len(t.predictions) for t in tasks] == [1, 1]
+
+
+@pytest.mark.slow
+def test_two_pushes_at_once_create_each_task_once(studio_env, client, capfd, smoke_model, tmp_path,
+                                                  monkeypatch):
+    """Each push waits, before predicting, until the other has read the project too (or waits for
+    the lock, or has finished): without the lock both would plan the same five new tasks."""
+    from training.studio import export, lock
+
+    arrived: dict[str, str] = {}  # thread name -> "read the project" | "waiting for the lock" | "done"
+    changed = threading.Condition()
+
+    def arrive(what: str) -> None:
+        with changed:
+            arrived[threading.current_thread().name] = what
+            changed.notify_all()
+
+    def other_has_arrived() -> bool:
+        return any(name != threading.current_thread().name for name in arrived)
+
+    class WaitingOracle(OraclePipeline):
+        def predict_documents(self, docs, **kwargs):
+            with changed:
+                assert changed.wait_for(other_has_arrived, timeout=600)
+            yield from super().predict_documents(docs, **kwargs)
+
+    real_export, real_wait = export.export_tasks, lock.report_wait
+    monkeypatch.setattr(export, "export_tasks", lambda *a, **k: (real_export(*a, **k), arrive("read"))[0])
+    monkeypatch.setattr(lock, "report_wait", lambda *a: (real_wait(*a), arrive("waiting")))
+    pipeline = WaitingOracle()
+    monkeypatch.setattr(Pipeline, "from_pretrained", classmethod(lambda cls, *a, **k: pipeline))
+    run_cli(["init", "--project", "at once"], capfd)
+    articles = copy_articles(tmp_path, FIVE)
+    codes: dict[str, int] = {}
+
+    def push(name: str) -> None:
+        try:
+            codes[name] = main(["push", str(articles), "--model", str(smoke_model), "--project", "at once",
+                                *no_corpus(tmp_path)])
+        finally:
+            arrive("done")
+
+    threads = [threading.Thread(target=push, args=(name,), name=name) for name in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out, err = capfd.readouterr()
+    assert codes == {"first": 0, "second": 0} and "Traceback" not in err and TOKEN not in out + err
+    tasks = _tasks(client, _project_id(client, "at once"))
+    assert sorted(t.data["article_id"] for t in tasks) == sorted(FIVE)
+    assert "5 task(s) created" in out and "0 task(s) created, 0 given a new prediction, 5 unchanged" in out
+    assert "waiting for another toll-studio push" in err  # the second push waited for the first
+
+
+@pytest.mark.slow
+def test_a_task_made_since_the_plan_is_not_made_again(studio_env, client, capfd, tmp_path):
+    """The look-up right before each import guards against pushes from other machines."""
+    from training.studio.push import PushReport, plan_push, push_plan
+
+    run_cli(["init", "--project", "late look-up"], capfd)
+    project = projects.find_projects(client, "late look-up")[0]
+    docs = [Document("kano_one", TEXT), Document("kano_two", TEXT + " Two more died.")]
+    plan = plan_push(docs, {}, "toll-000000000000")  # made from an empty project
+    client.projects.import_tasks(id=project.id, request=[{"data": {"text": TEXT, "article_id": "kano_one"}}])
+    report = push_plan(client, project, plan, OraclePipeline(), "toll-000000000000", PushReport())
+    assert report.created == ["kano_two"] and report.unchanged == ["kano_one"]
+    assert sorted(t.data["article_id"] for t in _tasks(client, project.id)) == ["kano_one", "kano_two"]
+
+
+class EmptyPipeline:
+    """Predicts nothing: whatever a task's annotation holds did not come from the model."""
+
+    def predict_documents(self, docs, **_):
+        for doc in docs:
+            yield Prediction(doc, [], [])
+
+
+@pytest.mark.slow
+def test_an_article_in_the_corpus_goes_with_its_annotation_and_pulls_back_unchanged(
+        studio_env, client, capfd, smoke_model, tmp_path, monkeypatch):
+    monkeypatch.setattr(Pipeline, "from_pretrained", classmethod(lambda cls, *a, **k: EmptyPipeline()))
+    corpus, seeds = _corpus_copy(tmp_path / "repo", ARTICLES[0])
+    shutil.copy(REPO / "data" / "corpus" / f"{ARTICLES[1]}.json", corpus)
+    shutil.copy(REPO / "seeds" / f"{ARTICLES[1]}.txt", seeds)
+    run_cli(["init", "--project", "corpus articles"], capfd)
+    push = ["push", "--model", str(smoke_model), "--project", "corpus articles"]
+    # pushed before this rule (no corpus given): its task has the prediction only
+    rc, _, _ = run_cli([*push, str(REPO / "seeds" / f"{ARTICLES[0]}.txt"), *no_corpus(tmp_path)], capfd)
+    assert rc == 0
+    rc, out, _ = run_cli([*push, str(copy_articles(tmp_path)), "--corpus", str(corpus)], capfd)
+    assert rc == 0 and "1 task(s) created" in out and "2 carry their corpus annotation" in out
+    for task in _tasks(client, _project_id(client, "corpus articles")):
+        (annotation,) = task.annotations
+        (prediction,) = task.predictions
+        pushed = task_to_document({"id": task.id, "data": task.data, "annotations": [annotation]}, "task")
+        article = task.data["article_id"]
+        assert spans(pushed) == spans(gold(article)) and links(pushed) == links(gold(article))
+        assert prediction.result == []
+    rc, out, _ = run_cli(["pull", "--project", "corpus articles", "--corpus", str(corpus), "--seeds", str(seeds)],
+                         capfd)
+    assert rc == 0 and "0 new, 0 updated, 2 unchanged" in out
+    for article in ARTICLES:
+        assert (corpus / f"{article}.json").read_bytes() == (REPO / "data" / "corpus" / f"{article}.json").read_bytes()
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_push_says_how_many_tasks_exist_and_a_second_push_finishes(
+        studio_env, client, capfd, smoke_model, tmp_path, monkeypatch):
+    from training.studio import push
+
+    class InterruptedOracle(OraclePipeline):
+        calls = 0
+
+        def predict_documents(self, docs, **kwargs):
+            self.calls += 1
+            if self.calls == 2:  # the annotator presses Ctrl-C during the second batch
+                raise KeyboardInterrupt
+            yield from super().predict_documents(docs, **kwargs)
+
+    monkeypatch.setattr(push, "CHUNK", 2)
+    pipeline = InterruptedOracle()
+    monkeypatch.setattr(Pipeline, "from_pretrained", classmethod(lambda cls, *a, **k: pipeline))
+    run_cli(["init", "--project", "interrupted"], capfd)
+    args = ["push", str(copy_articles(tmp_path, FIVE)), "--model", str(smoke_model), "--project", "interrupted",
+            *no_corpus(tmp_path)]
+    rc, out, err = run_cli(args, capfd)
+    assert rc == 130 and "interrupted: 2 task(s) created" in err and "now has 2 task(s)" in err
+    assert len(_tasks(client, _project_id(client, "interrupted"))) == 2
+    rc, out, err = run_cli(args, capfd)
+    assert rc == 0 and "3 task(s) created" in out
+    assert "pushing" in err and "3/3" in err  # the progress bar
+    assert len(_tasks(client, _project_id(client, "interrupted"))) == 5
+
+
+@pytest.mark.slow
+def test_file_names_with_spaces_become_safe_ids_and_clashing_names_are_refused(studio_env, client, capfd, oracle,
+                                                                              smoke_model, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "Kunduz attack (1).txt").write_text(TEXT)
+    (folder / "Kabul blast.txt").write_text(TEXT + " Two more died.")
+    (folder / "kabul_blast.txt").write_text(TEXT + " Three more died.")
+    run_cli(["init", "--project", "file names"], capfd)
+    rc, out, err = run_cli(["push", str(folder), "--model", str(smoke_model), "--project", "file names",
+                            *no_corpus(tmp_path)], capfd)
+    assert rc == 1 and "1 task(s) created" in out
+    assert (f"problem: {folder / 'Kabul blast.txt'} and {folder / 'kabul_blast.txt'} both give article id "
+            "'kabul_blast'") in err
+    (task,) = _tasks(client, _project_id(client, "file names"))
+    assert task.data == {"text": TEXT, "article_id": "kunduz_attack_1"}

@@ -18,9 +18,9 @@ server binds 127.0.0.1 unless told otherwise. :class:`TollBackend` is the protoc
 ...     def predict_documents(self, docs):
 ...         from models.pipeline import Prediction
 ...         return [Prediction(d, [], []) for d in docs]
->>> backend = TollBackend(Echo(), "default/model@3f2a9c1b")
+>>> backend = TollBackend(Echo(), "toll-3f2a9c1b04e7")
 >>> backend.predict({"tasks": [{"id": 7, "data": {"text": "Talks resumed."}}]})
-{'results': [{'model_version': 'default/model@3f2a9c1b', 'score': None, 'result': []}], 'model_version': 'default/model@3f2a9c1b'}
+{'results': [{'model_version': 'toll-3f2a9c1b04e7', 'score': None, 'result': []}], 'model_version': 'toll-3f2a9c1b04e7'}
 >>> backend.webhook({"action": "PROJECT_UPDATED"})
 (200, {'status': 'Unknown event'})
 """

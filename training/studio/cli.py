@@ -2,14 +2,16 @@
 
     toll-studio config                              # the labeling config generated from the schema
     toll-studio init [--project TITLE]              # create (or find by title) the project
-    toll-studio push ARTICLES... --model DIR        # tasks with the model's predictions, no duplicates
+    toll-studio push ARTICLES... --model DIR [--corpus data/corpus]   # tasks with predictions, no duplicates
     toll-studio pull [--corpus data/corpus] [--seeds seeds]   # checked annotations -> the corpus
+    toll-studio push data/standoff/ --model DIR   # MUC-4 / BBC articles: text joined from the datasets
     toll-studio serve --model DIR [--port 9090]     # the ML backend for interactive pre-annotation
 
 The server's URL and API token come from ``--url``/``--token`` or ``LABEL_STUDIO_URL`` /
 ``LABEL_STUDIO_API_KEY`` (prefer the environment: flags show up in the process list). The token
 is never printed. Exit status: 0 done, 1 done with problems reported (nothing written for those
-tasks or articles), 2 error (unreachable server, rejected token, missing project, bad input).
+tasks or articles), 2 error (unreachable server, rejected token, missing project, bad input),
+130 interrupted (push says how many tasks it created first).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from models.studio_format import labeling_config
 from training.studio.connection import (StudioSettings, connect, redact, resolve_settings,
                                         studio_errors)
 from training.studio.projects import DEFAULT_TITLE, ProjectRef, get_project
+
+DEFAULT_CORPUS = "data/corpus"
+DEFAULT_STANDOFF = "data/standoff"
 
 
 def _settings(args: argparse.Namespace) -> StudioSettings:
@@ -50,32 +55,95 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_push(args: argparse.Namespace) -> int:
+def _existing_folder(path: str, flag: str, what: str) -> Path:
+    """``path`` as a folder that exists; the error says where it was looked for and the flag."""
+    folder = Path(path)
+    if not folder.is_dir():
+        where = "" if folder.is_absolute() else f" in {Path.cwd()}"
+        raise TollError(f"{what} folder {folder} does not exist{where}; run toll-studio from the repository "
+                        f"root, or pass {flag} DIR (an existing folder)")
+    return folder
+
+
+def _push_corpus(option: str | None) -> dict:
+    """The corpus annotations push sends with articles already annotated: ``--corpus``, else
+    ``data/corpus`` when it exists here (a warning says when it does not)."""
+    from training.studio.push import load_corpus
+
+    standoff = Path(DEFAULT_STANDOFF)
+    if option is not None:
+        return load_corpus(_existing_folder(option, "--corpus", "corpus"), standoff)
+    if Path(DEFAULT_CORPUS).is_dir():
+        return load_corpus(Path(DEFAULT_CORPUS), standoff)
+    print(f"warning: no corpus folder {DEFAULT_CORPUS} in {Path.cwd()}: an article already in the corpus "
+          "would be pushed without its annotation; run from the repository root or pass --corpus DIR",
+          file=sys.stderr)
+    return {}
+
+
+def _read_articles(args: argparse.Namespace):
+    """The articles to push, with ids from file names (see :func:`~training.studio.push.file_article_id`)."""
     from models.inputs import InputOptions, InputReport, read_inputs
+    from training.studio.push import is_standoff_input, name_file_articles, read_standoff_articles
+
+    report_in = InputReport()
+    standoff = [a for a in args.articles if is_standoff_input(Path(a))]
+    plain = [a for a in args.articles if a not in standoff]
+    docs, naming_problems = name_file_articles(read_inputs(plain, InputOptions(skip_bad=args.skip_bad),
+                                                           report_in)) if plain else ([], [])
+    for source in standoff:
+        found, problems = read_standoff_articles(Path(source))
+        docs += found
+        naming_problems += problems
+    return docs, report_in, naming_problems
+
+
+def _interrupted(client, project: ProjectRef, report) -> int:
+    """What a push did before Ctrl-C, and how many tasks the project holds now; exit status 130."""
+    print(f"interrupted: {len(report.created)} task(s) created and {len(report.repredicted)} given a new "
+          f"prediction before Ctrl-C", file=sys.stderr)
+    try:
+        total = client.projects.get(project.id).task_number
+    except Exception:  # noqa: BLE001 (the count is a courtesy; the server may be what hung)
+        total = None
+    if total is not None:
+        print(f"{project} now has {total} task(s)", file=sys.stderr)
+    print("push the same articles again to finish: articles that have a task are not created twice",
+          file=sys.stderr)
+    return 130
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from models.model_dir import check_model_dir
     from training.studio.export import export_tasks
+    from training.studio.lock import project_lock
     from training.studio.predictions import model_version
     from training.studio.projects import project_config, same_config
-    from training.studio.push import existing_articles, plan_push, push_plan
+    from training.studio.push import PushReport, existing_articles, plan_push, push_plan
 
     schema, _ = check_model_dir(args.model)
     version = model_version(args.model)
-    report_in = InputReport()
-    docs = list(read_inputs(args.articles, InputOptions(skip_bad=args.skip_bad), report_in))
     settings = _settings(args)
+    corpus = _push_corpus(args.corpus)
+    docs, report_in, naming_problems = _read_articles(args)
     client = connect(settings)
+    report = PushReport(problems=naming_problems)
     with studio_errors(settings, "pushing articles"):
         project = _project(client, args)
         if not same_config(project_config(client, project), labeling_config(schema)):
             print(f"warning: the labeling config of {project} differs from the model's schema; "
                   "`toll-studio init` updates it", file=sys.stderr)
-        plan = plan_push(docs, existing_articles(export_tasks(client, project)), version)
-        pipeline = None
-        if plan.new or plan.repredict:
-            from models.pipeline import Pipeline
-
-            pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
-        report = push_plan(client, project, plan, pipeline, version)
+        try:
+            with project_lock(settings.display_url, project):  # read, plan and create as one step
+                plan = plan_push(docs, existing_articles(export_tasks(client, project)), version, corpus)
+                pipeline = _pipeline(args) if plan.size else None
+                with tqdm(total=plan.size, unit="article", desc="pushing", file=sys.stderr,
+                          disable=args.no_progress or not plan.size) as bar:
+                    push_plan(client, project, plan, pipeline, version, report, bar.update)
+        except KeyboardInterrupt:
+            return _interrupted(client, project, report)
     for message in report_in.skipped:
         print(f"skipped: {message}", file=sys.stderr)
     for message in report.problems:
@@ -84,17 +152,25 @@ def _cmd_push(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _pipeline(args: argparse.Namespace):
+    from models.pipeline import Pipeline
+
+    return Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
+
+
 def _cmd_pull(args: argparse.Namespace) -> int:
     from training.studio.export import export_tasks
     from training.studio.pull import pull_tasks
 
     schema = Schema.load(args.schema)
     settings = _settings(args)
+    corpus = _existing_folder(args.corpus, "--corpus", "corpus")
+    seeds = _existing_folder(args.seeds, "--seeds", "seeds")
     client = connect(settings)
     with studio_errors(settings, "exporting annotations"):
         project = _project(client, args)
         tasks = export_tasks(client, project)
-    report = pull_tasks(tasks, schema, Path(args.corpus), Path(args.seeds))
+    report = pull_tasks(tasks, schema, corpus, seeds, Path(args.standoff))
     for problem in report.problems:
         print(f"problem: {problem}", file=sys.stderr)
     if report.rejected:
@@ -153,10 +229,18 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("--model", required=True, help="model directory written by toll-train")
     push.add_argument("--batch-size", type=int, default=16)
     push.add_argument("--skip-bad", action="store_true", help="skip binary files and bad JSONL lines, counted")
+    push.add_argument("--corpus", default=None,
+                      help=f"annotation folder: articles in it go with their annotation (default {DEFAULT_CORPUS} "
+                           "when it exists)")
+    push.add_argument("--no-progress", action="store_true", help="no progress bar")
     push.set_defaults(func=_cmd_push)
     pull = sub.add_parser("pull", parents=[server, schema], help="write checked annotations into the corpus")
-    pull.add_argument("--corpus", default="data/corpus", help="annotation folder (default data/corpus)")
-    pull.add_argument("--seeds", default="seeds", help="article text folder (default seeds)")
+    pull.add_argument("--corpus", default=DEFAULT_CORPUS,
+                      help=f"annotation folder, must exist (default {DEFAULT_CORPUS})")
+    pull.add_argument("--seeds", default="seeds", help="article text folder, must exist (default seeds)")
+    pull.add_argument("--standoff", default=DEFAULT_STANDOFF,
+                      help="where standoff articles (MUC-4, BBC Online) are written, never their text "
+                           "(default data/standoff)")
     pull.set_defaults(func=_cmd_pull)
     serve = sub.add_parser("serve", help="serve the model as a Label Studio ML backend")
     serve.add_argument("--model", required=True, help="model directory written by toll-train")

@@ -13,12 +13,17 @@ StudioSettings(url='http://127.0.0.1:8080')
 Traceback (most recent call last):
 ...
 training.studio.connection.StudioError: Label Studio URL 'localhost:8080' must start with http:// or https://
+>>> resolve_settings("http://localhost:8080", "pasted with a\\nline break", {})
+Traceback (most recent call last):
+...
+training.studio.connection.StudioError: the Label Studio API token has characters no token has (a space, a line break or a non-ASCII character); copy it again from Account & Settings
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 from urllib.parse import urlsplit
@@ -28,6 +33,9 @@ from models.errors import TollError
 ENV_URL = "LABEL_STUDIO_URL"
 ENV_TOKEN = "LABEL_STUDIO_API_KEY"
 TIMEOUT_S = 120.0
+# Legacy tokens are 40 hex digits, Personal Access Tokens are JWTs (base64url and dots): printable
+# ASCII without spaces. Anything else would reach the HTTP header code, whose errors quote the header.
+_TOKEN_CHARACTERS = re.compile(r"[!-~]+")
 
 
 class StudioError(TollError):
@@ -59,6 +67,9 @@ def resolve_settings(url: str | None, token: str | None,
     if not token:
         raise StudioError(f"no Label Studio API token: set {ENV_TOKEN} (or pass --token); find it in "
                           "Label Studio under Account & Settings (a personal access token or the legacy token)")
+    if not _TOKEN_CHARACTERS.fullmatch(token):
+        raise StudioError("the Label Studio API token has characters no token has (a space, a line break or "
+                          "a non-ASCII character); copy it again from Account & Settings")
     return StudioSettings(url, token)
 
 
@@ -116,18 +127,28 @@ def studio_errors(settings: StudioSettings, doing: str) -> Iterator[None]:
     except ApiError as exc:
         code = exc.status_code
         if code in (401, 403):
-            raise StudioError(f"Label Studio at {where} rejected the API token (HTTP {code}) while "
-                              f"{doing}; check --token or {ENV_TOKEN} (from Account & Settings in "
-                              "Label Studio)") from None
+            raise StudioError(redact(f"Label Studio at {where} rejected the API token (HTTP {code}) while "
+                                     f"{doing}: {_api_detail(exc.body)}; check --token or {ENV_TOKEN} (a "
+                                     "Personal Access Token that expired or was revoked needs a new one, "
+                                     "from Account & Settings in Label Studio)", settings)) from None
         raise StudioError(redact(f"Label Studio at {where} answered HTTP {code} while {doing}: "
                                  f"{_api_detail(exc.body)}", settings)) from None
 
 
 def connect(settings: StudioSettings):
-    """An SDK client, after checking that the server answers and accepts the token."""
+    """An SDK client, after checking that the server answers and accepts the token.
+
+    The client is made inside the error handling too: for a Personal Access Token (a JWT) the SDK
+    reads its expiry on creation and raises at once when it has expired, and on the first request
+    trades it for an access token (an answer that is not JSON raises ``ValueError`` there).
+    """
     from label_studio_sdk import LabelStudio
 
-    client = LabelStudio(base_url=settings.url, api_key=settings.token, timeout=TIMEOUT_S)
     with studio_errors(settings, "checking the API token"):
-        client.users.whoami(request_options={"max_retries": 0})  # fail at once when nothing listens
+        try:
+            client = LabelStudio(base_url=settings.url, api_key=settings.token, timeout=TIMEOUT_S)
+            client.users.whoami(request_options={"max_retries": 0})  # fail at once when nothing listens
+        except ValueError as exc:  # JSONDecodeError from the token exchange: not Label Studio's answer
+            raise StudioError(f"{settings.display_url} did not answer like Label Studio while checking the "
+                              f"API token ({type(exc).__name__}); check --url or {ENV_URL}") from None
     return client

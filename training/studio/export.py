@@ -7,7 +7,7 @@ waits for it, downloads it and deletes the snapshot again. Each task looks like:
 
     {"id": 12, "data": {"text": "...", "article_id": "031_saada_market_airstrike"},
      "annotations": [{"id": 5, "result": [<span and relation regions>], "was_cancelled": false, ...}],
-     "predictions": [{"model_version": "default/model@3f2a9c1b", "score": 0.41, "result": [...]}]}
+     "predictions": [{"model_version": "toll-3f2a9c1b04e7", "score": 0.41, "result": [...]}]}
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ so sorting tasks by prediction score in Label Studio puts the least certain firs
 >>> doc = Document("brief-1", "Gunmen killed two guards.",
 ...                (Entity("T1", 0, 6, "ACTOR", 0.93), Entity("T2", 14, 24, "KILLED", 0.88)),
 ...                (Relation("T2", "T1", "perpetrator", 0.61),))
->>> pred = studio_prediction(doc, "default/model@3f2a9c1b")
+>>> pred = studio_prediction(doc, "toll-3f2a9c1b04e7")
 >>> pred["score"], pred["model_version"]
-(0.61, 'default/model@3f2a9c1b')
+(0.61, 'toll-3f2a9c1b04e7')
 >>> pred["result"][1]["value"], pred["result"][1]["score"]
 ({'start': 14, 'end': 24, 'text': 'two guards', 'labels': ['KILLED']}, 0.88)
 >>> pred["result"][2]
@@ -22,32 +22,69 @@ True
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from models.document import Document
 from models.studio_format import document_to_regions
 
-# What identifies a trained model: its labels, its config and its weights.
-VERSION_FILES = ("labels.json", "config.yaml", "tagger/model.safetensors", "relation/model.safetensors")
+# What a model predicts with: its weights, its labels and schema, its tokenizers' and networks'
+# configs, the training config (windows, relation distance) and the tuned score floors. Not the
+# folder's name, the model card or the metrics, which change without changing a prediction.
+VERSION_FILES = ("labels.json", "schema.yaml", "config.yaml", "thresholds.json",
+                 "tagger/config.json", "tagger/tokenizer.json", "tagger/tokenizer_config.json",
+                 "tagger/model.safetensors",
+                 "relation/config.json", "relation/relation_head.json", "relation/tokenizer.json",
+                 "relation/tokenizer_config.json", "relation/model.safetensors")
+# config.yaml records the folder the model was trained into; that is not part of the model
+FOLDER_KEYS = ("output_dir",)
 
 
 def model_version(directory: str | Path) -> str:
-    """``<run>/<dir>@<8 hex digits of the content hash>``, e.g. ``default/model@3f2a9c1b``.
+    """``toll-<12 hex digits>``: a SHA-256 of the model's :data:`VERSION_FILES`, names and contents.
 
-    The same directory gives the same version; retraining into it gives a new one, so Label
-    Studio keeps predictions of different models apart.
+    The version follows the weights, not the folder: a copied or moved model keeps its version (so
+    pushing from either adds no second prediction), a retrained one gets a new version.
+
+    >>> import tempfile, pathlib, shutil
+    >>> a = pathlib.Path(tempfile.mkdtemp()) / "model"
+    >>> (a / "tagger").mkdir(parents=True)
+    >>> _ = (a / "tagger" / "model.safetensors").write_bytes(b"weights")
+    >>> b = shutil.copytree(a, a.parent / "copy")
+    >>> model_version(a) == model_version(b), model_version(a)
+    (True, 'toll-683420ba6206')
+    >>> _ = (b / "tagger" / "model.safetensors").write_bytes(b"retrained")
+    >>> model_version(a) == model_version(b)
+    False
     """
-    directory = Path(directory).resolve()
+    directory = Path(directory)
     digest = hashlib.sha256()
     for name in VERSION_FILES:
         path = directory / name
-        if path.exists():
-            digest.update(name.encode())
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-    return f"{directory.parent.name}/{directory.name}@{digest.hexdigest()[:8]}"
+        if not path.is_file():
+            continue
+        blocks = [_training_config_bytes(path)] if name == "config.yaml" else _file_blocks(path)
+        digest.update(f"{name}\0".encode())
+        for block in blocks:
+            digest.update(block)
+        digest.update(b"\0")
+    return f"toll-{digest.hexdigest()[:12]}"
+
+
+def _file_blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from iter(lambda: handle.read(1 << 20), b"")
+
+
+def _training_config_bytes(path: Path) -> bytes:
+    """The training config without the folder it names, in a canonical form."""
+    from models.yaml_config import read_yaml
+
+    config = read_yaml(path)
+    if isinstance(config, dict):
+        config = {k: v for k, v in config.items() if k not in FOLDER_KEYS}
+    return json.dumps(config, sort_keys=True, default=str).encode()
 
 
 def task_score(regions: list[dict[str, Any]]) -> float | None:

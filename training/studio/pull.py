@@ -4,9 +4,10 @@ For every annotated task (the newest annotation that was not cancelled), :func:`
 reads the regions, runs the corpus check (:func:`models.validation.check_document`) and writes
 ``seeds/<id>.txt`` and ``data/corpus/<id>.json`` with the same atomic writers and the same JSON
 form as ``toll-data import-markup``. A task with any problem writes nothing and is reported by its
-task id. An article already in the corpus keeps its task id and its metadata (country, year, ...);
-the report says per article whether it is new, updated or unchanged. New articles join no split:
-``toll-data split`` assigns them.
+task id. Tasks not annotated yet and tasks the annotators skipped (every annotation cancelled)
+are counted apart. An article already in the corpus keeps its task id and its metadata (country,
+year, ...); the report says per article whether it is new, updated or unchanged. New articles
+join no split: ``toll-data split`` assigns them.
 
 >>> import tempfile, pathlib
 >>> from models.schema import Schema
@@ -27,6 +28,8 @@ True
 
 from __future__ import annotations
 
+import json
+
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ from models.corpus import load_annotation_dir
 from models.document import Document, Entity, Relation
 from models.errors import CorpusError
 from models.schema import Schema
+from models.standoff import standoff_record
 from models.studio_format import Problem, document_to_task, dumps_tasks, task_to_document
 from models.validation import check_document
 
@@ -64,6 +68,7 @@ class PullReport:
     updated: list[tuple[str, int]] = field(default_factory=list)
     unchanged: list[tuple[str, int]] = field(default_factory=list)
     not_annotated: list[int] = field(default_factory=list)          # task ids
+    skipped: list[int] = field(default_factory=list)                # task ids every annotator skipped
     problems: list[Problem] = field(default_factory=list)
     rejected: list[int] = field(default_factory=list)               # task ids not written
 
@@ -73,15 +78,29 @@ class PullReport:
                for article, task in items]
         out.append(f"{len(self.new)} new, {len(self.updated)} updated, {len(self.unchanged)} unchanged; "
                    f"{len(self.rejected)} task(s) not written because of problems; "
-                   f"{len(self.not_annotated)} task(s) not annotated yet")
+                   f"{len(self.not_annotated)} task(s) not annotated yet; "
+                   f"{len(self.skipped)} task(s) skipped by the annotators")
         if self.new:
             out.append(f"{len(self.new)} new article(s) are in no split yet: run `toll-data split` "
                        "to assign them to train/dev/test")
         return out
 
 
-def _has_annotation(task: dict) -> bool:
-    return any(isinstance(a, dict) and not a.get("was_cancelled") for a in task.get("annotations") or [])
+def annotation_state(task: dict) -> str:
+    """``"annotated"`` (an annotation that was not cancelled), ``"skipped"`` (only cancelled
+    ones: the annotator pressed *Skip*) or ``"not annotated"``.
+
+    >>> annotation_state({"annotations": [{"was_cancelled": True, "result": []}]})
+    'skipped'
+    >>> annotation_state({"annotations": [{"was_cancelled": True}, {"was_cancelled": False}]})
+    'annotated'
+    >>> annotation_state({"annotations": []})
+    'not annotated'
+    """
+    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
+    if any(not a.get("was_cancelled") for a in annotations):
+        return "annotated"
+    return "skipped" if annotations else "not annotated"
 
 
 class _Corpus:
@@ -121,6 +140,27 @@ def corpus_document(doc: Document, existing: Document | None, task_id: int) -> D
                     {"task_id": task_id, "annotation_id": annotation_id, "data": data})
 
 
+def _write_standoff(task: dict, doc: Document, folder: str | Path | None, report: PullReport) -> None:
+    data = doc.meta["data"]
+    where = f"{ORIGIN}: task {task.get('id')} ({doc.id})"
+    if folder is None or not Path(folder).is_dir() or not data.get("id"):
+        report.problems.append(Problem(where, "a standoff article (its text may not be committed) needs an "
+                                              "existing --standoff folder and the task's data.id"))
+        report.rejected.append(task.get("id"))
+        return
+    path = Path(folder) / f"{doc.id}.json"
+    clean = Document(doc.id, doc.text, [Entity(e.id, e.start, e.end, e.label) for e in doc.entities],
+                     [Relation(r.head, r.tail, r.label) for r in doc.relations],
+                     {"data": {k: v for k, v in data.items() if k not in ("text", "standoff")}})
+    text = json.dumps(standoff_record(clean, data["standoff"], data["id"]), ensure_ascii=False, indent=1) + "\n"
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    if old == text:
+        report.unchanged.append((doc.id, task["id"]))
+        return
+    atomic_write_text(path, text)
+    (report.updated if old is not None else report.new).append((doc.id, task["id"]))
+
+
 def _read_task(task: dict, schema: Schema, seeds_dir: Path) -> tuple[Document | None, list[Problem]]:
     problems: list[Problem] = []
     try:
@@ -133,13 +173,16 @@ def _read_task(task: dict, schema: Schema, seeds_dir: Path) -> tuple[Document | 
         return None, problems + [Problem(where, bad_id)]
     problems.extend(check_document(doc, schema, where))
     seed = seeds_dir / f"{doc.id}.txt"
-    if seed.exists() and seed.read_text(encoding="utf-8") != doc.text:
+    if "standoff" not in doc.meta.get("data", {}) and seed.exists() and seed.read_text(encoding="utf-8") != doc.text:
         problems.append(Problem(where, f"the task's text differs from {seed}; not overwritten"))
     return doc, problems
 
 
-def pull_tasks(tasks: list[dict], schema: Schema, corpus_dir: str | Path, seeds_dir: str | Path) -> PullReport:
-    """Check every annotated task and write the valid ones into the corpus."""
+def pull_tasks(tasks: list[dict], schema: Schema, corpus_dir: str | Path, seeds_dir: str | Path,
+               standoff_dir: str | Path | None = None) -> PullReport:
+    """Check every annotated task and write the valid ones into the corpus. A task that carries a
+    text that may not be committed (``data.standoff``) becomes a standoff record in ``standoff_dir``:
+    offsets and the text's hash, never the text."""
     corpus_dir, seeds_dir = Path(corpus_dir), Path(seeds_dir)
     report = PullReport()
     corpus = _Corpus(corpus_dir)
@@ -148,8 +191,9 @@ def pull_tasks(tasks: list[dict], schema: Schema, corpus_dir: str | Path, seeds_
         if not isinstance(task, dict):
             report.problems.append(Problem(ORIGIN, f"a task must be a JSON object, got {type(task).__name__}"))
             continue
-        if not _has_annotation(task):
-            report.not_annotated.append(task.get("id"))
+        state = annotation_state(task)
+        if state != "annotated":
+            (report.skipped if state == "skipped" else report.not_annotated).append(task.get("id"))
             continue
         doc, problems = _read_task(task, schema, seeds_dir)
         if problems or doc is None:
@@ -168,6 +212,9 @@ def pull_tasks(tasks: list[dict], schema: Schema, corpus_dir: str | Path, seeds_
                 report.rejected.append(task["id"])
             continue
         task, doc = items[0]
+        if "standoff" in doc.meta.get("data", {}):
+            _write_standoff(task, doc, standoff_dir, report)
+            continue
         existing = corpus.docs.get(article_id)
         path = corpus.path_for(article_id)
         if existing is None and path.exists():
