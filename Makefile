@@ -47,11 +47,13 @@ evaluate: setup
 	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split test --out $(RUN)/eval
 
 # The committed copy of the default model's evaluation (eval/reports/default): the real test split,
-# the rule and spaCy baselines on the same documents (paired bootstrap), the written test split beside it.
+# the rule and spaCy baselines on the same documents (paired bootstrap), the written test split beside it;
+# and the real dev split, whose error log chooses what to work on next (eval/reports/default/dev).
 reports: setup
 	$(BIN)/pip install --quiet -c $(LOCK) -e '.[bench]'
 	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split test --compare rules spacy \
 	  --also-split test_written --out eval/reports/default
+	$(BIN)/toll-eval --model $(RUN)/model --config $(CONFIG) --split dev --no-card --out eval/reports/default/dev
 
 predict: setup
 	$(BIN)/toll-predict seeds --model $(RUN)/model --out $(RUN)/predictions.jsonl --csv $(RUN)/casualties.csv

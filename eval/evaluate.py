@@ -7,6 +7,7 @@ from typing import Iterable, Iterator, Protocol
 
 from eval.bootstrap import bootstrap_f1
 from eval.breakdown import by_kind, false_figures
+from eval.errors import error_log
 from eval.calibration import entity_score_outcomes, reliability_bins
 from eval.casualties import casualty_scores
 from eval.entities import confusion, entity_scores
@@ -54,6 +55,7 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
         "casualty_records": casualty_scores(gold, pred, schema),
         "by_kind": by_kind(gold, pred, schema.casualty_labels),
         "false_figures": false_figures(gold, pred, schema.casualty_labels),
+        "error_log": error_log(gold, pred, schema),
         "confusion": confusion(gold, pred, labels),
         "calibration": {"bins": bins, "ece": ece},
         "confidence_intervals": {

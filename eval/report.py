@@ -99,6 +99,20 @@ def also_markdown(m: dict) -> list[str]:
     return ["## Other splits", "", _table(header, rows), ""]
 
 
+def error_log_markdown(m: dict) -> list[str]:
+    """The casualty errors by category (:mod:`eval.errors`), most frequent first within each kind."""
+    log = m.get("error_log")
+    if not log:
+        return []
+    rows = []
+    for category, n in log["counts"].items():
+        shown = "; ".join(f"{x['span']} ({x['note']})" if x["note"] else x["span"]
+                          for x in log["examples"].get(category, []))
+        rows.append([category, n, shown])
+    return ["## Error log", "", "Every casualty error, in one category each (`eval/errors.py` says the rules); "
+            "examples are the first found.", "", _table(["category", "errors", "examples"], rows), ""]
+
+
 def render_markdown(m: dict, title: str, images: dict[str, str]) -> str:
     seq = m["entities"]["seqeval"]["per_label"]
     exact = m["entities"]["per_label_exact"]
@@ -137,6 +151,7 @@ def render_markdown(m: dict, title: str, images: dict[str, str]) -> str:
               f"![reliability]({images['reliability']})", ""]
     if "training_curves" in images:
         parts += ["## Training curves", "", f"![training curves]({images['training_curves']})", ""]
+    parts += error_log_markdown(m)
     parts += ["## Worst errors", "", _table(
         ["article", "kind", "label", "span", "score", "other side", "sentence"],
         [[r["doc"], r["kind"], r["label"], r["text"], "-" if r["score"] is None else round(r["score"], 3),

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from models.model_dir import loading
 from models.networks import MarkerRelationModel, load_token_classifier
 
 
@@ -39,8 +40,11 @@ class TorchBackend:
     @classmethod
     def from_model_dir(cls, directory: Path, device: str | None = None) -> "TorchBackend":
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        return cls(load_token_classifier(str(directory / "tagger")), MarkerRelationModel.load(directory / "relation"),
-                   device)
+        with loading(directory / "tagger"):
+            tagger = load_token_classifier(str(directory / "tagger"))
+        with loading(directory / "relation"):
+            relation = MarkerRelationModel.load(directory / "relation")
+        return cls(tagger, relation, device)
 
     @torch.inference_mode()
     def tagger_logits(self, input_ids, attention_mask) -> np.ndarray:

@@ -53,6 +53,8 @@ def read_splits(path: str | Path) -> dict[str, list[str]]:
         raise CorpusError(f"{path}: split file not found") from None
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except (RecursionError, ValueError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: not a readable split file ({type(exc).__name__})") from None
     lists = {k: v for k, v in raw.items() if k not in SPLIT_FILE_KEYS} if isinstance(raw, dict) else None
     if lists is None or not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in lists.values()):
         raise CorpusError(f"{path}: expected {{split name: [article ids]}}")
@@ -70,6 +72,12 @@ def load_standoff_dir(
             record = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             problems.append(Problem(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})"))
+            continue
+        except (RecursionError, ValueError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(path), f"not a readable standoff record ({type(exc).__name__})"))
+            continue
+        if not isinstance(record, dict):
+            problems.append(Problem(str(path), f"a standoff record must be a JSON object, got {type(record).__name__}"))
             continue
         article_id = str(record.get("id", path.stem))
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from models.document import Document
 from models.errors import TollError
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -68,6 +70,31 @@ def _decode(data: bytes, name: str, options: InputOptions, report: InputReport) 
         return text
 
 
+def _clean_line(line: str, where: str, options: InputOptions, report: InputReport) -> str:
+    """A line read with ``surrogateescape``: undecodable bytes replaced (and counted) as the whole-file
+    decoding does, or refused naming the line. Decoding per line, not per 8 KB chunk, is what lets
+    the error name the right line."""
+    if not _SURROGATE.search(line):
+        return line
+    if options.encoding_errors == "strict":
+        raise TollError(f"{where}: not valid UTF-8 (use --encoding-errors replace to decode with replacement)")
+    clean = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    report.replaced_characters += clean.count("\ufffd") - line.count("\ufffd")
+    return clean
+
+
+def _valid_unicode(value: str, options: InputOptions, report: InputReport) -> str:
+    """A string from JSON may hold a lone surrogate (``"\\ud800"``), which no UTF-8 writer or
+    tokenizer accepts: replaced by U+FFFD and counted, or refused (ValueError) when strict."""
+    found = len(_SURROGATE.findall(value))
+    if not found:
+        return value
+    if options.encoding_errors == "strict":
+        raise ValueError("a lone surrogate escape (e.g. \\ud800) is not valid Unicode")
+    report.replaced_characters += found
+    return _SURROGATE.sub("\ufffd", value)
+
+
 def read_text_file(path: Path, doc_id: str, options: InputOptions, report: InputReport) -> Iterator[Document]:
     try:
         data = path.read_bytes()
@@ -82,6 +109,7 @@ def read_text_file(path: Path, doc_id: str, options: InputOptions, report: Input
 def read_jsonl_stream(handle: TextIO, name: str, report: InputReport,
                       options: InputOptions = InputOptions()) -> Iterator[Document]:
     for lineno, line in enumerate(handle, 1):
+        line = _clean_line(line, f"{name}: line {lineno}", options, report)
         if not line.strip():
             continue
         try:
@@ -94,55 +122,73 @@ def read_jsonl_stream(handle: TextIO, name: str, report: InputReport,
             doc_id = obj.get(options.id_column)
             if doc_id is None:
                 raise ValueError(f"no field {options.id_column!r}")
-        except ValueError as exc:
-            message = f"{name}: line {lineno}: {exc}"
+            text, doc_id = _valid_unicode(text, options, report), _valid_unicode(str(doc_id), options, report)
+        except (ValueError, RecursionError) as exc:  # json's parser recurses once per [ or {
+            reason = "JSON nested too deeply" if isinstance(exc, RecursionError) else exc
+            message = f"{name}: line {lineno}: {reason}"
             if options.skip_bad:
                 report.skipped.append(message)
                 continue
             raise TollError(message + " (pass --skip-bad to skip bad lines)") from None
         report.documents += 1
-        yield Document(str(doc_id), text, meta={"line": lineno})
+        yield Document(doc_id, text, meta={"line": lineno})
 
 
 def read_csv_stream(handle: TextIO, name: str, report: InputReport, options: InputOptions) -> Iterator[Document]:
-    reader = csv.DictReader(handle)
-    columns = reader.fieldnames or []
-    if options.text_column not in columns:
-        raise TollError(f"{name}: no column {options.text_column!r} (columns: {', '.join(columns) or 'none'}); "
-                        "choose one with --text-column")
-    for rowno, row in enumerate(reader, 2):
-        doc_id = row.get(options.id_column) or f"row-{rowno}"
-        report.documents += 1
-        yield Document(doc_id, row[options.text_column] or "", meta={"line": rowno})
+    # strict: an unclosed quote is an error naming the line, not every later row swallowed into one text
+    reader = csv.reader(handle, strict=True)
+    try:
+        columns = [_clean_line(c, f"{name}: line 1", options, report) for c in next(reader, [])]
+        if options.text_column not in columns:
+            raise TollError(f"{name}: no column {options.text_column!r} (columns: {', '.join(columns) or 'none'}); "
+                            "choose one with --text-column")
+        rowno = 1
+        for cells in reader:
+            if not cells:  # a blank line (csv.DictReader skips them too)
+                continue
+            rowno += 1
+            row = dict(zip(columns, (_clean_line(c, f"{name}: line {reader.line_num}", options, report)
+                                     for c in cells)))
+            doc_id = row.get(options.id_column) or f"row-{rowno}"
+            report.documents += 1
+            yield Document(doc_id, row.get(options.text_column) or "", meta={"line": rowno})
+    except csv.Error as exc:
+        raise TollError(f"{name}: line {reader.line_num}: {exc}") from None
 
 
 def _open_text(path: Path, options: InputOptions) -> TextIO:
-    return path.open(encoding="utf-8-sig", errors="replace" if options.encoding_errors == "replace" else "strict",
-                     newline="")
+    # surrogateescape: undecodable bytes reach the readers, which replace or refuse them line by line
+    return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
 def read_inputs(sources: list[str], options: InputOptions, report: InputReport) -> Iterator[Document]:
     """Documents from each source: ``-`` (stdin text, or JSONL when it starts with ``{``), a
     ``.jsonl``/``.csv`` file, a ``.txt`` file, or a folder of ``.txt`` files (sorted, recursive).
     Documents longer than ``options.max_chars`` are skipped and reported."""
-    for doc in _read_all(sources, options, report):
-        if len(doc.text) > options.max_chars:
-            report.documents -= 1
-            report.skipped.append(f"{doc.meta.get('path', doc.id)}: {len(doc.text):,} characters, over the "
-                                  f"--max-chars limit of {options.max_chars:,}")
-            continue
-        yield doc
+    for source in sources:
+        name = "<stdin>" if source == "-" else source
+        for doc in _read_all([source], options, report):
+            if len(doc.text) > options.max_chars:
+                report.documents -= 1
+                where = doc.meta.get("path") or (f"{name}: line {doc.meta['line']} ({doc.id})" if "line" in doc.meta
+                                                 else name)
+                report.skipped.append(f"{where}: {len(doc.text):,} characters, over the "
+                                      f"--max-chars limit of {options.max_chars:,}")
+                continue
+            yield doc
 
 
 def _read_all(sources: list[str], options: InputOptions, report: InputReport) -> Iterator[Document]:
     for source in sources:
         if source == "-":
             data = sys.stdin.buffer.read()
-            text = _decode(data, "<stdin>", options, report) or ""
+            text = _decode(data, "<stdin>", options, report)
+            if text is None:  # binary, skipped and counted by _decode
+                continue
             if text.lstrip().startswith("{"):
                 import io
 
-                yield from read_jsonl_stream(io.StringIO(text), "<stdin>", report, options)
+                yield from read_jsonl_stream(io.StringIO(text, newline=""), "<stdin>", report, options)
             else:
                 report.documents += 1
                 yield Document("stdin", text)
@@ -156,12 +202,14 @@ def _read_all(sources: list[str], options: InputOptions, report: InputReport) ->
                 yield from read_text_file(file, str(file.relative_to(path).with_suffix("")), options, report)
         elif not path.exists():
             raise TollError(f"{path}: no such file or folder")
-        elif path.suffix == ".jsonl":
-            with _open_text(path, options) as handle:
-                yield from read_jsonl_stream(handle, str(path), report, options)
-        elif path.suffix == ".csv":
-            with _open_text(path, options) as handle:
-                yield from read_csv_stream(handle, str(path), report, options)
+        elif path.suffix in (".jsonl", ".csv"):
+            read = read_jsonl_stream if path.suffix == ".jsonl" else read_csv_stream
+            try:
+                handle = _open_text(path, options)
+            except OSError as exc:
+                raise TollError(f"{path}: cannot read ({exc.strerror})") from None
+            with handle:
+                yield from read(handle, str(path), report, options)
         else:
             yield from read_text_file(path, path.stem, options, report)
 

@@ -6,7 +6,8 @@
     tagger.int8.onnx     the same, weights dynamically quantized to int8
     relation.onnx        the marker relation classifier (encoder + gather + head), fp32 optimized
     relation.int8.onnx
-    manifest.json        sha256 of the source safetensors and configs, versions, recipe
+    manifest.json        sha256 of the source safetensors and configs, size and sha256 of each
+                         export, versions, recipe
 
 The recipe (other routes do not fuse attention): the legacy TorchScript exporter (``dynamo=False``)
 on the model with eager attention, then ONNX Runtime's BERT optimizer, then ``quantize_dynamic``
@@ -20,8 +21,9 @@ measurable on 2 cores.
 Dynamic int8 picks its activation scale per batch, so an article's int8 scores depend slightly on
 the articles batched with it; fp32 ONNX gives the same output in any batch.
 
-A manifest whose hashes no longer match the weights (the model was retrained in place) or whose
-recipe changed makes :func:`ensure_exported` rebuild the exports.
+A manifest whose hashes no longer match the weights (the model was retrained in place), whose
+recipe changed, or whose exports are missing, truncated or altered (size or sha256 differs) makes
+:func:`ensure_exported` rebuild the exports: an export is never trusted on its name alone.
 
 Files are written under temporary names and renamed, the manifest last, so a reader never sees a
 half-written export and concurrent exporters (Ray actors) at worst repeat the work.
@@ -32,8 +34,8 @@ half-written export and concurrent exporters (Ray actors) at worst repeat the wo
 
 from __future__ import annotations
 
-import hashlib
 import json
+import sys
 import os
 import tempfile
 from pathlib import Path
@@ -42,6 +44,7 @@ import numpy as np
 import torch
 
 from models.errors import ConfigError, ModelDirError
+from models.model_dir import file_sha256, loading
 
 RECIPE = "torchscript-eager+ort-bert-optimizer+dynamic-int8-matmul/v2"
 OPSET = 17
@@ -62,16 +65,13 @@ def onnx_dir(model_dir: str | Path) -> Path:
     return Path(model_dir) / "onnx"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def source_hashes(model_dir: Path) -> dict[str, str]:
-    return {name: _sha256(model_dir / name) for name in SOURCES if (model_dir / name).exists()}
+    return {name: file_sha256(model_dir / name) for name in SOURCES if (model_dir / name).exists()}
+
+
+def export_entry(path: Path) -> dict:
+    """What the manifest records of one export: ``{"size", "sha256"}``."""
+    return {"size": path.stat().st_size, "sha256": file_sha256(path)}
 
 
 def _versions() -> dict[str, str]:
@@ -89,21 +89,44 @@ def read_manifest(model_dir: str | Path) -> dict | None:
         return None
 
 
-def is_current(model_dir: str | Path) -> bool:
-    """True when ``MODEL/onnx/`` holds every export, made by this recipe from these weights."""
+def stale_reason(model_dir: str | Path, backends: tuple[str, ...] = tuple(VARIANTS)) -> str | None:
+    """Why ``MODEL/onnx/`` cannot be used for ``backends`` as it is, or None when it holds their
+    exports, whole (size and sha256 as its manifest says), made by this recipe from these weights."""
     model_dir = Path(model_dir)
     manifest = read_manifest(model_dir)
-    if not manifest or manifest.get("recipe") != RECIPE:
-        return False
+    if not manifest:
+        return "no export yet"
+    if manifest.get("recipe") != RECIPE:
+        return f"exported by another recipe ({manifest.get('recipe')})"
     if manifest.get("sources") != source_hashes(model_dir):
-        return False
-    return all((onnx_dir(model_dir) / f).exists() for v in VARIANTS for f in variant_files(v))
+        return "the model's weights or configs changed since the export"
+    exports = manifest.get("exports")
+    if not exports:
+        return "the export predates size and sha256 checks of its files"
+    for file in (f for v in backends for f in variant_files(v)):
+        path = onnx_dir(model_dir) / file
+        if not path.is_file():
+            return f"{file} is missing"
+        if file not in exports or path.stat().st_size != exports[file].get("size"):
+            return f"{file} is truncated or altered (its size differs from the manifest)"
+        if file_sha256(path) != exports[file].get("sha256"):
+            return f"{file} is altered (its sha256 differs from the manifest)"
+    return None
 
 
-def ensure_exported(model_dir: str | Path, force: bool = False) -> Path:
-    """Export ``MODEL/onnx/`` unless a current export is there; returns the folder."""
+def is_current(model_dir: str | Path, backends: tuple[str, ...] = tuple(VARIANTS)) -> bool:
+    """True when ``MODEL/onnx/`` holds whole exports for ``backends``, made by this recipe from these weights."""
+    return stale_reason(model_dir, backends) is None
+
+
+def ensure_exported(model_dir: str | Path, force: bool = False, backends: tuple[str, ...] = tuple(VARIANTS)) -> Path:
+    """Export ``MODEL/onnx/`` unless whole, current exports for ``backends`` are there (an earlier
+    export that is stale or damaged is rebuilt, with a note); returns the folder."""
     model_dir = Path(model_dir)
-    if force or not is_current(model_dir):
+    reason = None if force else stale_reason(model_dir, backends)
+    if force or reason is not None:
+        if reason not in (None, "no export yet"):
+            print(f"note: {onnx_dir(model_dir)}: {reason}; exporting again", file=sys.stderr)
         export_onnx(model_dir)
     return onnx_dir(model_dir)
 
@@ -135,11 +158,12 @@ def export_onnx(model_dir: str | Path) -> dict:
         for name in ("tagger", "relation"):
             stats[name] = _optimize(tmp / f"{name}.raw.onnx", tmp / f"{name}.onnx", **shapes)
             _quantize(tmp / f"{name}.onnx", tmp / f"{name}.int8.onnx")
-        for variant in VARIANTS:
-            for file in variant_files(variant):
-                os.replace(tmp / file, out / file)
+        files = [f for variant in VARIANTS for f in variant_files(variant)]
+        exports = {file: export_entry(tmp / file) for file in files}
+        for file in files:
+            os.replace(tmp / file, out / file)
     manifest = {"recipe": RECIPE, "opset": OPSET, "sources": sources, "versions": _versions(),
-                "fused_operators": stats,
+                "fused_operators": stats, "exports": exports,
                 "files": {v: dict(zip(("tagger", "relation"), variant_files(v))) for v in VARIANTS}}
     _atomic_json(out / "manifest.json", manifest)
     return manifest
@@ -155,9 +179,11 @@ def _load_eager(model_dir: Path):
     """Both networks in fp32 with eager attention (SDPA does not export to a fusable pattern)."""
     from models.networks import MarkerRelationModel, load_token_classifier
 
-    tagger = load_token_classifier(str(model_dir / "tagger")).float().eval()
+    with loading(model_dir / "tagger"):
+        tagger = load_token_classifier(str(model_dir / "tagger")).float().eval()
     tagger.set_attn_implementation("eager")
-    relation = MarkerRelationModel.load(model_dir / "relation").float().eval()
+    with loading(model_dir / "relation"):
+        relation = MarkerRelationModel.load(model_dir / "relation").float().eval()
     relation.encoder.set_attn_implementation("eager")
     return tagger, relation
 
@@ -258,7 +284,8 @@ def make_session(path: Path, threads: int | None = None):
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    with loading(path, fix=f"delete {path.parent} and run again to export it afresh"):
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _numpy(x) -> np.ndarray:
@@ -275,8 +302,8 @@ class OnnxBackend:
 
     @classmethod
     def from_model_dir(cls, directory: str | Path, name: str = "onnx", threads: int | None = None) -> "OnnxBackend":
-        folder = ensure_exported(directory)
         tagger_file, relation_file = variant_files(name)
+        folder = ensure_exported(directory, backends=(name,))
         return cls(make_session(folder / tagger_file, threads), make_session(folder / relation_file, threads), name)
 
     def tagger_logits(self, input_ids, attention_mask) -> np.ndarray:

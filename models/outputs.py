@@ -2,7 +2,8 @@
 
 The JSONL is written to ``OUT.partial`` one complete line at a time and renamed to ``OUT`` when
 the run finishes, so ``OUT`` is never half-written; after an interruption ``--resume`` keeps the
-complete lines of ``OUT.partial`` and skips those documents.
+complete lines of ``OUT.partial`` and skips those documents. Nothing is created before the first
+line is written, so a refused run leaves no litter.
 """
 
 from __future__ import annotations
@@ -43,30 +44,53 @@ def completed_ids(out: Path) -> set[str]:
 
 
 class JsonlWriter:
-    """Append records to ``OUT.partial``; :meth:`finish` renames it to ``OUT``."""
+    """Append records to ``OUT.partial``; :meth:`finish` renames it to ``OUT``.
+
+    Nothing on disk changes before the first record (or :meth:`finish`): a run refused before it
+    predicts anything leaves no empty ``OUT.partial`` behind, keeps the partial file of an earlier
+    interrupted run for ``--resume``, and, resuming, leaves a finished ``OUT`` where it is.
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "pred.jsonl"
+    >>> writer = JsonlWriter(out, resume=False); writer.close()
+    >>> list(out.parent.iterdir())
+    []
+    >>> writer = JsonlWriter(out, resume=False); writer.write({"id": "a"}); writer.finish()
+    >>> out.read_text()
+    '{"id": "a"}\\n'
+    """
 
     def __init__(self, out: Path, resume: bool):
         self.out = Path(out)
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        partial = partial_path(self.out)
-        if not resume and partial.exists():
-            partial.unlink()
-        if resume and self.out.exists() and not partial.exists():
-            os.replace(self.out, partial)  # resuming a finished file: keep its lines
-        self.handle = partial.open("a", encoding="utf-8")
+        self.resume = resume
+        self.handle: io.TextIOBase | None = None
+
+    def _open(self) -> io.TextIOBase:
+        """Start writing: a fresh run drops an old partial file; resuming a finished file reopens it."""
+        if self.handle is None:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            partial = partial_path(self.out)
+            if not self.resume and partial.exists():
+                partial.unlink()
+            if self.resume and self.out.exists() and not partial.exists():
+                os.replace(self.out, partial)  # resuming a finished file: keep its lines
+            self.handle = partial.open("a", encoding="utf-8")
+        return self.handle
 
     def write(self, record: dict) -> None:
-        self.handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.handle.flush()
+        handle = self._open()
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
 
     def finish(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
+        handle = self._open()
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
         os.replace(partial_path(self.out), self.out)
 
     def close(self) -> None:
-        if not self.handle.closed:
+        if self.handle is not None and not self.handle.closed:
             self.handle.close()
 
 

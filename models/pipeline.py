@@ -24,6 +24,7 @@ Example, with the model of ``configs/default.yaml`` (``make train``), output as 
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from models.collate_relations import head_example_row, pad_relation_batch
 from models.alignment import TokenizedText, case_marker_id, tokenize
 from models.document import Document, Entity, Relation
 from models.errors import ModelDirError
-from models.model_dir import ModelLabels, check_model_dir
+from models.model_dir import FIX, ModelLabels, check_model_dir, loading
 from models.backends import Backend, load_backend
 from models.records import casualty_records, toll_groups
 from models.relation_inputs import build_head_examples
@@ -105,6 +106,8 @@ class Pipeline:
         if self.case_marker != case_marker_id(rel_tokenizer):
             raise ModelDirError("tagger and relation tokenizers disagree on the [CAP] marker")
         self.model_version = config.get("model_version", "toll")
+        # how vague counts ("dozens", "more than 30") read in the records: literal or acled (models.counts)
+        self.count_convention = "literal"
         # seconds spent per stage since loading (tokenize, sentences, tagger, ..., records): what
         # eval/benchmarks/speed.py reports; the network calls are counted apart from the rest
         self.timings: dict[str, float] = defaultdict(float)
@@ -123,11 +126,17 @@ class Pipeline:
         directory = Path(directory)
         schema, labels = check_model_dir(directory)
         config = read_yaml(directory / "config.yaml")
+        if not isinstance(config, dict) or not {"windows", "relations"} <= config.keys():
+            raise ModelDirError(f"{directory / 'config.yaml'}: not a toll training config; {FIX}")
         config["model_version"] = f"{directory.resolve().name}"
-        tokenizer = AutoTokenizer.from_pretrained(directory / "tagger")
-        rel_tokenizer = AutoTokenizer.from_pretrained(directory / "relation")
+        with loading(directory / "tagger"):
+            tokenizer = AutoTokenizer.from_pretrained(directory / "tagger")
+        with loading(directory / "relation"):
+            rel_tokenizer = AutoTokenizer.from_pretrained(directory / "relation")
         try:
             thresholds = DecisionThresholds.load(directory)
+        except json.JSONDecodeError as exc:
+            raise ModelDirError(f"{directory / 'thresholds.json'}: not valid JSON ({exc})") from None
         except ValueError as exc:
             raise ModelDirError(str(exc)) from None
         return cls(schema, labels, load_backend(backend, directory, device, threads), tokenizer, rel_tokenizer,
@@ -184,7 +193,7 @@ class Pipeline:
         out = []
         for doc, ents, rels, sents in zip(docs, entities, relations, sentences):
             pred_doc = doc.with_annotations(ents, rels)
-            records = casualty_records(pred_doc, self.schema, sents)
+            records = casualty_records(pred_doc, self.schema, sents, self.count_convention)
             out.append(Prediction(pred_doc, records, toll_groups(records)))
         clock("records")
         return out

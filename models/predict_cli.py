@@ -8,15 +8,22 @@ document (to standard output when no ``--out`` is given) and optionally a flat C
 attention) or ``onnx-int8``; the ONNX ones are exported to ``DIR/onnx/`` on first use, or ahead of
 time with ``toll-predict --export-only --model DIR``. ``--engine ray`` runs the same pipeline on a
 Ray cluster (:mod:`models.ray_engine`).
+
+Document ids must be unique across all inputs (a repeated id breaks joins and ``--resume``): a
+repeat is refused naming both places (``file:line``) before the model loads, or, with
+``--dedupe-ids``, written as ``id#2``, ``id#3``, ... with a warning.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import Iterable, Iterator
 
+from models.document import Document
 from models.errors import TollError, run_command
 
 
@@ -27,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="*", help="files, folders, .jsonl, .csv, or - for stdin "
                    "(with --engine ray also .parquet)")
     p.add_argument("--model", required=True, help="model directory written by toll-train")
+    p.add_argument("--count-convention", choices=("literal", "acled"), default="literal",
+                   help="how vague counts read: literal (dozens = at least 24) or acled (ACLED's conservative "
+                        "coding: dozens = 12); the README's Counts table has every rule")
     p.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
                    help=f"what runs the networks (default {DEFAULT_BACKEND}: see models/backends.py)")
     p.add_argument("--threads", type=int, help="intra-op threads per process (default: all cores)")
@@ -53,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-bad", action="store_true", help="skip bad JSONL lines and binary files, counted")
     p.add_argument("--max-chars", type=int, default=2_000_000,
                    help="skip (and count) documents longer than this many characters")
+    p.add_argument("--dedupe-ids", action="store_true",
+                   help="write a repeated document id as ID#2, ID#3, ... (with a warning) instead of refusing it")
     p.add_argument("--resume", action="store_true", help="skip documents already in OUT, append the rest")
     p.add_argument("--no-progress", action="store_true")
     return p
@@ -61,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from models.inputs import InputOptions, InputReport, count_inputs, read_inputs
+    from models.inputs import InputOptions, InputReport, count_inputs
     from models.outputs import JsonlWriter, completed_ids, write_casualty_csv
     from models.pipeline import Pipeline
 
@@ -75,13 +87,18 @@ def run(args: argparse.Namespace) -> int:
         from models.ray_engine import run_ray
 
         return run_ray(args)
-    pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size, backend=args.backend,
-                                        threads=args.threads)
     options = InputOptions(args.text_column, args.id_column, args.encoding_errors, args.skip_bad,
                            args.max_chars)
+    if not args.dedupe_ids and "-" not in args.inputs:  # stdin is read once: checked as it streams
+        refuse_duplicate_ids(args.inputs, options)
+    pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size, backend=args.backend,
+                                        threads=args.threads)
+    pipeline.count_convention = args.count_convention
     report = InputReport()
+    renamed: list[str] = []
     done = completed_ids(Path(args.out)) if (args.out and args.resume) else set()
-    docs = (d for d in read_inputs(args.inputs, options, report) if d.id not in done)
+    located = located_documents(args.inputs, options, report)
+    docs = (d for d in unique_ids(located, args.dedupe_ids, renamed) if d.id not in done)
     writer = JsonlWriter(Path(args.out), resume=args.resume) if args.out else None
     total = count_inputs(args.inputs)
     bar = tqdm(total=None if total is None else max(0, total - len(done)), unit="doc",
@@ -104,12 +121,72 @@ def run(args: argparse.Namespace) -> int:
             writer.close()
     for message in report.skipped:
         print(f"skipped: {message}", file=sys.stderr)
+    for message in renamed[:5]:
+        print(f"warning: {message}", file=sys.stderr)
+    if len(renamed) > 5:
+        print(f"warning: ... and {len(renamed) - 5} more repeated id(s) renamed", file=sys.stderr)
     resumed = f", {len(done)} already done" if done else ""
-    print(f"{report.summary()}; {written} predicted{resumed}", file=sys.stderr)
+    deduped = f", {len(renamed)} repeated id(s) renamed" if renamed else ""
+    print(f"{report.summary()}; {written} predicted{resumed}{deduped}", file=sys.stderr)
     if args.csv:
         rows = write_casualty_csv(Path(args.out), Path(args.csv))
         print(f"{rows} casualty record(s) -> {args.csv}", file=sys.stderr)
     return 0
+
+
+def located_documents(sources: list[str], options, report) -> Iterator[tuple[Document, str]]:
+    """Each input document with where it came from: ``file:line`` for a JSONL line or CSV row, the
+    path for a text file, ``<stdin>`` for standard input."""
+    from models.inputs import read_inputs
+
+    for source in sources:
+        name = "<stdin>" if source == "-" else source
+        for doc in read_inputs([source], options, report):
+            if "path" in doc.meta:
+                yield doc, doc.meta["path"]
+            else:
+                yield doc, f"{name}:{doc.meta['line']}" if "line" in doc.meta else name
+
+
+def unique_ids(located: Iterable[tuple[Document, str]], dedupe: bool, renamed: list[str]) -> Iterator[Document]:
+    """The documents, refusing a repeated id (naming both places) or, with ``dedupe``, renaming it
+    ``id#2``, ``id#3``, ... (never an id already taken) and noting it in ``renamed``.
+
+    >>> docs = [(Document("a", "x"), "in.jsonl:1"), (Document("a", "y"), "in.jsonl:4"),
+    ...         (Document("a#2", "z"), "more.jsonl:1")]
+    >>> renamed = []
+    >>> [d.id for d in unique_ids(docs, dedupe=True, renamed=renamed)], renamed[0]
+    (['a', 'a#2', 'a#2#2'], "repeated id 'a' at in.jsonl:4 (first at in.jsonl:1) written as 'a#2'")
+    >>> [d.id for d in unique_ids(docs, dedupe=False, renamed=[])]
+    Traceback (most recent call last):
+    ...
+    models.errors.TollError: repeated document id 'a': in.jsonl:1 and in.jsonl:4; give each document its own id, or pass --dedupe-ids to write the repeats as 'a#2', 'a#3', ...
+    """
+    first: dict[str, str] = {}
+    last_suffix: dict[str, int] = {}
+    for doc, where in located:
+        if doc.id in first:
+            if not dedupe:
+                raise TollError(f"repeated document id {doc.id!r}: {first[doc.id]} and {where}; give each document "
+                                f"its own id, or pass --dedupe-ids to write the repeats as '{doc.id}#2', "
+                                f"'{doc.id}#3', ...")
+            n = last_suffix.get(doc.id, 1) + 1
+            while f"{doc.id}#{n}" in first:
+                n += 1
+            last_suffix[doc.id] = n
+            new = f"{doc.id}#{n}"
+            renamed.append(f"repeated id {doc.id!r} at {where} (first at {first[doc.id]}) written as {new!r}")
+            doc = dataclasses.replace(doc, id=new)
+        first[doc.id] = where
+        yield doc
+
+
+def refuse_duplicate_ids(sources: list[str], options) -> None:
+    """Read the inputs once, ids only, and refuse a repeated id before anything is predicted."""
+    from models.inputs import InputReport
+
+    for _ in unique_ids(located_documents(sources, options, InputReport()), dedupe=False, renamed=[]):
+        pass
 
 
 def export_only(args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
 """Casualty records: each casualty span with its count and the texts of its linked entities,
-plus a document-level view that groups restatements and keeps conflicting figures side by side.
+plus a document-level view that groups restatements and marks conflicting figures with a shared
+``conflict_group`` id, side by side.
 
 >>> from models.document import Document, Entity, Relation
 >>> from models.schema import Schema
@@ -27,9 +28,10 @@ SLOTS = {"perpetrator": "perpetrators", "source": "sources", "location": "locati
          "date": "dates", "weapon": "weapons"}
 
 
-def casualty_records(doc: Document, schema: Schema, sentences: list[tuple[int, int]] | None = None) -> list[dict]:
+def casualty_records(doc: Document, schema: Schema, sentences: list[tuple[int, int]] | None = None,
+                     convention: str = "literal") -> list[dict]:
     """One record per casualty span, in text order; with ``sentences`` each record carries the
-    sentence it stands in."""
+    sentence it stands in. ``convention``: how vague counts read (:mod:`models.counts`)."""
     entities = doc.entity_map()
     linked: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for r in sorted(doc.relations, key=lambda r: entities[r.tail].start if r.tail in entities else 0):
@@ -41,7 +43,7 @@ def casualty_records(doc: Document, schema: Schema, sentences: list[tuple[int, i
         if kind is None:
             continue
         text = doc.span_text(e)
-        record = {"type": kind, "count": normalize_count(text), "entity": e.id, "text": text,
+        record = {"type": kind, "count": normalize_count(text, convention), "entity": e.id, "text": text,
                   "start": e.start, "end": e.end, "victim": victim_text(text)}
         if e.score is not None:
             record["score"] = e.score
@@ -60,21 +62,33 @@ def _victim_key(victim: str) -> str:
 
 
 def toll_groups(records: list[dict]) -> list[dict]:
-    """Group figures restating the same toll (same type, count and victim); within each type and
-    victim, mark groups whose counts differ as ``conflicting`` (with their sources), never merged."""
+    """Group figures restating the same toll (same type, count and victim). Groups about the same
+    victims (same type and victim) whose counts differ share a ``conflict_group`` id (``"C1"``,
+    ``"C2"``, ... in text order); a group that conflicts with no other has ``None``. Nothing is
+    merged or averaged away, and the output grows linearly with the number of figures.
+
+    >>> def figure(entity, value, victim, source):
+    ...     return {"type": "killed", "count": {"value": value, "low": value, "high": value, "qualifier": "exact"},
+    ...             "entity": entity, "victim": victim, "sources": [source]}
+    >>> tolls = toll_groups([figure("T1", 12, "people", "police"), figure("T2", 15, "people", "the ministry"),
+    ...                      figure("T3", 12, "people", "AFP"), figure("T4", 3, "soldiers", "police")])
+    >>> [(t["count"]["value"], t["victim"], t["mentions"], t["sources"], t["conflict_group"]) for t in tolls]
+    [(12, 'people', ['T1', 'T3'], ['police', 'AFP'], 'C1'), (15, 'people', ['T2'], ['the ministry'], 'C1'),
+     (3, 'soldiers', ['T4'], ['police'], None)]
+    """
     groups: dict[tuple, dict] = {}
     for rec in records:
         key = (rec["type"], rec["count"]["value"], rec["count"]["qualifier"], _victim_key(rec["victim"]))
         g = groups.setdefault(key, {"type": rec["type"], "count": rec["count"], "victim": rec["victim"],
-                                    "mentions": [], "sources": [], "conflicts_with": []})
+                                    "mentions": [], "sources": [], "conflict_group": None})
         g["mentions"].append(rec["entity"])
         g["sources"] += [s for s in rec["sources"] if s not in g["sources"]]
-    by_victim: dict[tuple, list[dict]] = defaultdict(list)
-    for (kind, value, _, victim), g in groups.items():
+    counts: dict[tuple, set] = defaultdict(set)
+    for kind, value, _, victim in groups:
         if value is not None and victim:
-            by_victim[(kind, victim)].append(g)
-    for same in by_victim.values():
-        if len({g["count"]["value"] for g in same}) > 1:
-            for g in same:
-                g["conflicts_with"] = [m for other in same if other is not g for m in other["mentions"][:1]]
+            counts[(kind, victim)].add(value)
+    ids: dict[tuple, str] = {}
+    for (kind, value, _, victim), g in groups.items():
+        if value is not None and len(counts[(kind, victim)]) > 1:
+            g["conflict_group"] = ids.setdefault((kind, victim), f"C{len(ids) + 1}")
     return list(groups.values())

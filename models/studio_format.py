@@ -18,6 +18,8 @@ The corpus on disk is Label Studio's JSON export: a list of tasks, each with ``d
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -30,6 +32,7 @@ from models.schema import Schema
 FROM_NAME = "label"
 TO_NAME = "text"
 RELATIONS_NAME = "relations"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,38 @@ def _doc_id(task: dict[str, Any]) -> str:
     return f"task-{task.get('id')}"
 
 
-def _pick_annotation(task: dict[str, Any]) -> dict[str, Any] | None:
+def _annotation_list(task: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    """``task[key]`` (annotations or predictions): a list of objects, else :class:`CorpusError`."""
+    items = task.get(key) or []
+    if not isinstance(items, list) or not all(isinstance(a, dict) for a in items):
+        raise CorpusError(f"{where}: {key} must be a list of objects")
+    return items
+
+
+def _newest_first_key(annotation: dict[str, Any]) -> tuple:
+    """Sort key of an annotation: its time, then its id (numeric ids numerically, others as text)."""
+    aid = annotation.get("id")
+    number = aid if isinstance(aid, (int, float)) and not isinstance(aid, bool) and aid == aid else None
+    return (str(annotation.get("updated_at") or annotation.get("created_at") or ""),
+            number is not None, number or 0, str(aid))
+
+
+def _pick_annotation(task: dict[str, Any], where: str) -> dict[str, Any] | None:
     """The newest annotation that was not cancelled (Label Studio keeps every annotator's)."""
-    usable = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+    usable = [a for a in _annotation_list(task, "annotations", where) if not a.get("was_cancelled")]
     if not usable:
         return None
-    return max(usable, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
+    return max(usable, key=_newest_first_key)
+
+
+def _score(region: dict[str, Any]) -> float | None:
+    """A region's ``score``: absent, or a finite number (ValueError otherwise)."""
+    score = region.get("score")
+    if score is None:
+        return None
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise ValueError(f"score must be a number, got {score!r}")
+    return float(score)
 
 
 def task_to_document(
@@ -76,14 +105,18 @@ def task_to_document(
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         raise CorpusError(f"{task_where}: missing data.text")
     text = data["text"]
+    bad = _SURROGATE.search(text)
+    if bad:  # only a JSON escape ("\ud800") makes one; no tokenizer or UTF-8 file takes it
+        raise CorpusError(f"{task_where}: data.text has a lone surrogate {bad.group()!a} at character "
+                          f"{bad.start()}, not valid Unicode")
     doc_id = _doc_id(task)
     where = f"{task_where} ({doc_id})"
 
     if use_predictions:
-        preds = task.get("predictions") or []
+        preds = _annotation_list(task, "predictions", where)
         annotation = preds[-1] if preds else None
     else:
-        annotation = _pick_annotation(task)
+        annotation = _pick_annotation(task, where)
     results = annotation.get("result", []) if annotation else []
     if not isinstance(results, list):
         raise CorpusError(f"{where}: annotation result must be a list")
@@ -128,7 +161,7 @@ def _read_span(region: dict, text: str, where: str, problems: list[Problem]) -> 
         problems.append(Problem(where, "span region needs an 'id' and a 'value' object"))
         return None
     start, end, labels = value.get("start"), value.get("end"), value.get("labels")
-    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool):
+    if not (type(start) is int and type(end) is int):  # not bool, which is an int too
         problems.append(Problem(where, f"start/end must be integers, got {start!r}/{end!r}"))
         return None
     if not (0 <= start < end <= len(text)):
@@ -145,8 +178,12 @@ def _read_span(region: dict, text: str, where: str, problems: list[Problem]) -> 
                     f"{text[start:end]!r}")
         )
         return None
-    score = region.get("score")
-    return Entity(rid, start, end, labels[0], float(score) if score is not None else None)
+    try:
+        score = _score(region)
+    except ValueError as exc:
+        problems.append(Problem(where, str(exc)))
+        return None
+    return Entity(rid, start, end, labels[0], score)
 
 
 def _span_names(results: list[dict], text: str) -> dict[str, str]:
@@ -176,7 +213,7 @@ def _relation_name(head: object, tail: object, names: dict[str, str]) -> str:
 def _read_relation(region: dict, where: str, problems: list[Problem],
                    names: dict[str, str] | None = None) -> Relation | None:
     head, tail = region.get("from_id"), region.get("to_id")
-    labels = region.get("labels") or []
+    labels = region.get("labels")
     direction = region.get("direction", "right")
     if not isinstance(head, str) or not isinstance(tail, str):
         problems.append(Problem(where, "a relation needs from_id and to_id"))
@@ -184,6 +221,9 @@ def _read_relation(region: dict, where: str, problems: list[Problem],
     name = _relation_name(head, tail, names or {})
     if not labels:
         problems.append(Problem(where, f"{name} has no label"))
+        return None
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        problems.append(Problem(where, f"{name} has labels {labels!r}; expected a list of one label"))
         return None
     if len(labels) != 1:
         problems.append(Problem(where, f"{name} has {len(labels)} labels {labels!r}; keep one"))
@@ -193,8 +233,12 @@ def _read_relation(region: dict, where: str, problems: list[Problem],
     elif direction != "right":
         problems.append(Problem(where, f"{name} has direction {direction!r}; use 'right' (or 'left')"))
         return None
-    score = region.get("score")
-    return Relation(head, tail, labels[0], float(score) if score is not None else None)
+    try:
+        score = _score(region)
+    except ValueError as exc:
+        problems.append(Problem(where, f"{name}: {exc}"))
+        return None
+    return Relation(head, tail, labels[0], score)
 
 
 def document_to_regions(doc: Document) -> list[dict[str, Any]]:
@@ -257,6 +301,9 @@ def load_tasks(path: str | Path) -> list[dict[str, Any]]:
     except json.JSONDecodeError as exc:
         raise CorpusError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
                           f"{exc.msg}); is the export truncated?") from None
+    except (ValueError, RecursionError) as exc:  # an integer over 4300 digits; nesting too deep
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise CorpusError(f"{path}: not valid JSON ({reason})") from None
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
@@ -268,10 +315,11 @@ def read_documents(
     path: str | Path, problems: list[Problem] | None = None, *, use_predictions: bool = False
 ) -> list[Document]:
     """All documents of one export file (see :func:`task_to_document` for ``problems``)."""
-    return [
-        task_to_document(t, str(path), problems, use_predictions=use_predictions)
-        for t in load_tasks(path)
-    ]
+    tasks = load_tasks(path)
+    for i, task in enumerate(tasks):
+        if not isinstance(task, dict):
+            raise CorpusError(f"{path}: item {i + 1} of {len(tasks)} is {type(task).__name__}, not a task object")
+    return [task_to_document(t, str(path), problems, use_predictions=use_predictions) for t in tasks]
 
 
 def write_documents(path: str | Path, docs: Iterable[Document]) -> None:

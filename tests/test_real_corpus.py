@@ -120,3 +120,13 @@ def test_items_of_one_incident_are_grouped():
     docs = [doc("a", "2005-07-07", "London"), doc("b", "2005-07-09", "London"), doc("c", "2005-09-07", "London"),
             doc("d", "2005-07-08", "Leeds")]
     assert incident_groups(docs) == [["a", "b"], ["c"], ["d"]]
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", "[" * 100000, '{"id": 1' + "0" * 5000 + "}", "\"text\""])
+def test_a_broken_standoff_record_is_a_problem_not_a_crash(tmp_path, content):
+    from models.corpus import load_standoff_dir
+
+    (tmp_path / "x.json").write_text(content)
+    problems: list = []
+    assert load_standoff_dir(tmp_path, lambda rec: "", problems, {}) == {}
+    assert len(problems) == 1 and "x.json" in str(problems[0])

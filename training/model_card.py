@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from models.atomic import replace_dir
-from models.model_dir import ModelLabels
+from models.model_dir import ModelLabels, write_manifest
 from models.schema import Schema
 from models.thresholds import FILENAME as THRESHOLDS_FILE
 from models.yaml_config import dump_config
@@ -18,7 +18,12 @@ from training.config import TrainConfig
 def write_model_dir(out: Path, config: TrainConfig, schema: Schema, tagger, tag_tokenizer,
                     relation_model, rel_tokenizer, result: dict, dev_docs=()) -> None:
     """Build the directory beside ``out`` and swap it into place, so a crash leaves the old one.
-    With ``dev_docs`` the decision thresholds are tuned on them (:mod:`training.thresholds`)."""
+    With ``dev_docs`` the decision thresholds are tuned on them (:mod:`training.thresholds`).
+
+    ``manifest.json`` (:func:`models.model_dir.write_manifest`) is written once every file it
+    lists is there and before the thresholds are tuned, so tuning loads the directory as
+    ``toll-predict`` will, manifest checked; the files written after it are the ones it leaves out
+    (``thresholds.json``, ``metrics.json``, the model card)."""
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -29,6 +34,9 @@ def write_model_dir(out: Path, config: TrainConfig, schema: Schema, tagger, tag_
     (tmp / "schema.yaml").write_text(schema.to_yaml(), encoding="utf-8")
     (tmp / "labels.json").write_text(ModelLabels.from_schema(schema).to_json())
     (tmp / "config.yaml").write_text(dump_config(config), encoding="utf-8")
+    logs = {stage: result[stage].pop("log_history") for stage in ("tagger", "relations")}
+    (tmp / "training_log.json").write_text(json.dumps(logs, indent=1))
+    write_manifest(tmp)
     if dev_docs:
         from models.pipeline import Pipeline
         from training.thresholds import tune_thresholds
@@ -37,8 +45,6 @@ def write_model_dir(out: Path, config: TrainConfig, schema: Schema, tagger, tag_
         (tmp / THRESHOLDS_FILE).write_text(thresholds.to_json(**tuning))
         result["thresholds"] = {"entity": thresholds.entity, "relation": thresholds.relation,
                                 **{k: v for k, v in tuning.items() if k != "curves"}}
-    logs = {stage: result[stage].pop("log_history") for stage in ("tagger", "relations")}
-    (tmp / "training_log.json").write_text(json.dumps(logs, indent=1))
     metrics = {"dev": {"tagger": result["tagger"]["dev"], "relations": result["relations"]["dev"]},
                "training": result}
     (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))

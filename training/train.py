@@ -113,7 +113,7 @@ def train_tagger(config: TrainConfig, schema: Schema, train_docs, dev_docs, stag
                               remove_unused_columns=not mask)
     trainer = make_trainer(model, args, train_set, dev_set,
                            (PartialLabelCollator if mask else DataCollatorForTokenClassification)(tokenizer),
-                           tagger_metrics(tags), config.tagger.patience, tokenizer,
+                           tagger_metrics(tags, schema.casualty_labels), config.tagger.patience, tokenizer,
                            PartialLabelTrainer if mask else Trainer)
     result = _run_stage(trainer, stage_dir, resume)
     result["alignment"] = {"spans": report.alignment.spans, "misaligned": report.alignment.misaligned,

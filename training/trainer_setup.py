@@ -90,7 +90,11 @@ def argmax_logits(logits, labels):
     return logits.argmax(dim=-1)
 
 
-def tagger_metrics(tags: list[str]):
+def tagger_metrics(tags: list[str], casualty_labels: tuple[str, ...] = ()):
+    """Dev scores of the tagger: seqeval strict micro P/R/F1, macro-F1, and micro-F1 over the
+    casualty labels alone (other labels read as ``O``)."""
+    casualty = {f"{p}-{label}" for label in casualty_labels for p in ("B", "I")}
+
     def compute(eval_pred) -> dict[str, float]:
         preds, labels = eval_pred.predictions, eval_pred.label_ids
         gold_seqs, pred_seqs = [], []
@@ -99,8 +103,13 @@ def tagger_metrics(tags: list[str]):
             gold_seqs.append([tags[i] for i in l_row[keep]])
             pred_seqs.append([tags[i] if i >= 0 else "O" for i in p_row[keep]])
         scores = strict_entity_scores(gold_seqs, pred_seqs)
-        return {"f1": scores["micro"]["f1"], "precision": scores["micro"]["precision"],
-                "recall": scores["micro"]["recall"], "macro_f1": scores["macro"]["f1"]}
+        out = {"f1": scores["micro"]["f1"], "precision": scores["micro"]["precision"],
+               "recall": scores["micro"]["recall"], "macro_f1": scores["macro"]["f1"]}
+        if casualty:
+            def only(seqs):
+                return [[t if t in casualty else "O" for t in seq] for seq in seqs]
+            out["casualty_f1"] = strict_entity_scores(only(gold_seqs), only(pred_seqs))["micro"]["f1"]
+        return out
     return compute
 
 

@@ -11,8 +11,12 @@ Routes (JSON in, JSON out), as in Label Studio's reference backend:
                          other events -> 200 ``{"status": "Unknown event"}``
 =======================  =====================================================================
 
-The model is loaded once; predictions are serialized by a lock (one model, two CPU cores). The
-server binds 127.0.0.1 unless told otherwise. :class:`TollBackend` is the protocol without HTTP:
+The model is loaded once. Each connection gets a thread, so ``/health`` answers and a stalled
+client blocks no one while a prediction runs; predictions themselves are serialized by a lock (the
+pipeline is not known to be thread-safe, and one prediction already uses every core). A body over
+``max_body_bytes`` (``--max-body-mb``) is refused with 413 before it is read, one that is not JSON
+with 400. The server binds 127.0.0.1 unless told otherwise. :class:`TollBackend` is the protocol
+without HTTP:
 
 >>> class Echo:  # stands in for models.pipeline.Pipeline: predicts nothing
 ...     def predict_documents(self, docs):
@@ -37,12 +41,18 @@ from models.document import Document
 from models.studio_format import FROM_NAME, TO_NAME
 from training.studio.predictions import studio_prediction
 
-MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_BODY_MB = 10  # a 2,000,000-character article is 2-12 MB as JSON; Label Studio sends one task at a time
+IDLE_TIMEOUT_S = 60  # a connection that sends nothing for this long is closed (its thread ends)
+DRAIN_MAX_BYTES = 256 * 2**20  # of a refused body, read and dropped so the client sees the 413, not a reset
 ANNOTATION_EVENTS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATION_DELETED", "START_TRAINING"}
 
 
 class BadRequest(Exception):
-    """A request the backend cannot serve; answered with HTTP 400 and this message."""
+    """A request the backend cannot serve; answered with HTTP ``status`` (400 unless said) and this message."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 def task_document(task: object) -> Document:
@@ -52,6 +62,11 @@ def task_document(task: object) -> Document:
     data = task["data"]
     if not isinstance(data.get("text"), str):
         raise BadRequest(f"task {task.get('id', '?')} has no data.text (the labeling config reads $text)")
+    try:
+        data["text"].encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate escape ("\ud800"): no tokenizer takes it
+        raise BadRequest(f"task {task.get('id', '?')}: data.text is not valid Unicode "
+                         f"at character {exc.start}") from None
     article_id = data.get("article_id")
     return Document(article_id if isinstance(article_id, str) else f"task-{task.get('id')}", data["text"])
 
@@ -101,23 +116,73 @@ class _Handler(BaseHTTPRequestHandler):
     def backend(self) -> TollBackend:
         return self.server.backend  # type: ignore[attr-defined]
 
+    timeout = IDLE_TIMEOUT_S
+    _unread = 0  # bytes of a refused body still on the wire
+
     def _send(self, status: int, payload: dict) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            body = json.dumps(payload, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate from the request, echoed in a message
+            body = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
 
+    def _refusal(self, message: str, status: int, unread: int = 0) -> BadRequest:
+        """A refusal that leaves the body unread: the connection closes after the answer."""
+        self.close_connection = True
+        self._unread = unread
+        return BadRequest(message, status)
+
+    def _declared_length(self) -> int:
+        """The body's Content-Length, checked against the server's limit."""
+        if "Transfer-Encoding" in self.headers:
+            raise self._refusal("send the body with a Content-Length, not a Transfer-Encoding", 411)
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        if not declared.isdigit():
+            raise self._refusal(f"Content-Length {declared!r} is not a byte count", 400)
+        length, limit = int(declared), self.server.max_body_bytes  # type: ignore[attr-defined]
+        if length > limit:
+            raise self._refusal(f"request body of {length:,} bytes is over the limit of {limit:,} bytes "
+                                f"({limit / 2**20:g} MB; toll-studio serve --max-body-mb raises it)", 413, length)
+        return length
+
+    def handle_expect_100(self) -> bool:
+        """``Expect: 100-continue`` (curl, for large bodies): refuse before the body is sent."""
+        try:
+            self._declared_length()
+        except BadRequest as exc:
+            self._unread = 0  # the client waits for our answer instead of sending it
+            self._send(exc.status, {"error": str(exc)})
+            self.log_message('"%s %s" %d (before the body)', self.command, self.path, exc.status)
+            return False
+        return super().handle_expect_100()
+
+    def _drain(self) -> None:
+        """Read and drop (64 KB at a time) a refused body the client is sending anyway, so that
+        closing the connection does not reset it before the client reads the answer."""
+        left, self._unread = min(self._unread, DRAIN_MAX_BYTES), 0
+        while left > 0:
+            try:
+                chunk = self.rfile.read(min(left, 65536))
+            except OSError:  # the client gave up, or the idle timeout passed
+                return
+            if not chunk:
+                return
+            left -= len(chunk)
+
     def _read_json(self) -> dict:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            raise BadRequest(f"request body of {length} bytes is over {MAX_BODY_BYTES}")
+        length = self._declared_length()
         raw = self.rfile.read(length) if length else b""
         try:
             body = json.loads(raw or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"request body is not JSON ({exc})") from None
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, nesting too deep
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise BadRequest(f"request body is not JSON ({reason})") from None
         if not isinstance(body, dict):
             raise BadRequest("request body must be a JSON object")
         return body
@@ -143,10 +208,11 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 status, payload = 404, {"error": f"no route POST {path}"}
         except BadRequest as exc:
-            status, payload = 400, {"error": str(exc)}
+            status, payload = exc.status, {"error": str(exc)}
         except Exception as exc:  # a server answers; it does not die on one bad request
             status, payload = 500, {"error": f"internal error: {type(exc).__name__}: {exc}"}
         self._send(status, payload)
+        self._drain()
         self.log_message('"POST %s" %d %.2f s', path, status, time.perf_counter() - started)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -157,9 +223,15 @@ class _Handler(BaseHTTPRequestHandler):
         sys.stderr.write(f"toll-studio serve: {format % args}\n")
 
 
-def make_server(backend: TollBackend, host: str = "127.0.0.1", port: int = 9090) -> ThreadingHTTPServer:
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # daemon threads are not kept in a list for server_close() to join
+    request_queue_size = 64  # the listen backlog: a burst of connections is queued, not dropped
+
+
+def make_server(backend: TollBackend, host: str = "127.0.0.1", port: int = 9090,
+                max_body_mb: float = MAX_BODY_MB) -> ThreadingHTTPServer:
     """An HTTP server for ``backend`` (port 0 picks a free port: see ``server.server_address``)."""
-    server = ThreadingHTTPServer((host, port), _Handler)
-    server.daemon_threads = True
+    server = _Server((host, port), _Handler)
     server.backend = backend  # type: ignore[attr-defined]
+    server.max_body_bytes = int(max_body_mb * 2**20)  # type: ignore[attr-defined]
     return server

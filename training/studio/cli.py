@@ -192,7 +192,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     version = model_version(args.model)
     pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
     try:
-        server = make_server(TollBackend(pipeline, version), args.host, args.port)
+        server = make_server(TollBackend(pipeline, version), args.host, args.port, max_body_mb=args.max_body_mb)
     except OSError as exc:
         raise TollError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
     host, port = server.server_address[:2]
@@ -247,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9090)
     serve.add_argument("--batch-size", type=int, default=16)
+    serve.add_argument("--max-body-mb", type=float, default=10.0,
+                       help="largest request body accepted, in MB (default 10); larger ones get HTTP 413")
     serve.set_defaults(func=_cmd_serve)
     return parser
 
