@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import site
 import subprocess
 import sys
 from importlib import metadata
@@ -22,8 +23,8 @@ STUDIO_PYTHON = ROOT / ".venv-studio" / "bin" / "python"
 # Installed by venv itself or as the project under test, never part of a lock.
 NOT_LOCKED = {"toll", "wheel"}
 LIST_DISTRIBUTIONS = (
-    "import json, importlib.metadata as m; "
-    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    "import json, site, importlib.metadata as m; "
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions(path=site.getsitepackages())}))"
 )
 
 
@@ -65,7 +66,10 @@ def cuda_packages(names) -> list[str]:
 
 
 def this_venv() -> dict[str, str]:
-    return {normalize(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    """What pip installed into this venv's site-packages. Only there: ray puts its vendored
+    ``thirdparty_files`` (colorama among them) on ``sys.path`` once imported, and those are ray's
+    files, not packages of the venv."""
+    return {normalize(d.metadata["Name"]): d.version for d in metadata.distributions(path=site.getsitepackages())}
 
 
 def test_locks_pin_no_cuda_package():
@@ -89,6 +93,13 @@ def test_studio_venv_matches_its_lock():
     problems = drift(installed, read_lock(ROOT / "requirements" / "studio.txt"), "requirements/studio.txt")
     assert not problems, ("the Label Studio venv drifted from its lock (`rm -rf .venv-studio && make studio`):\n"
                           + "\n".join(problems))
+
+
+def test_ray_vendored_packages_are_not_the_venvs():
+    pytest.importorskip("ray")
+    import ray  # noqa: F401  (importing it puts ray/thirdparty_files on sys.path)
+
+    assert "colorama" not in this_venv() or "colorama" in read_lock(ROOT / "requirements" / "lock.txt")
 
 
 def test_drift_names_the_package():
