@@ -51,7 +51,7 @@ def test_ray_output_equals_single_process_output(local_ray, smoke_model, article
     common = ["--model", str(smoke_model), "--backend", "onnx", "--chunk-size", "8"]
     local = _predict(tmp_path, "local", str(folder), *common)
     on_ray = _predict(tmp_path, "ray", str(folder), *common, "--engine", "ray", "--workers", "2")
-    assert len(local) == 27 and on_ray == local
+    assert len(local) == len(list(folder.glob("*.txt"))) > 100 and on_ray == local
     # JSONL read by Ray itself (in parallel), same records in the same order
     from_jsonl = _predict(tmp_path, "ray_jsonl", str(jsonl), *common, "--engine", "ray", "--workers", "2")
     assert from_jsonl == local
@@ -65,7 +65,7 @@ def test_ray_parquet_output_has_ids_and_records(local_ray, smoke_model, articles
     assert main([str(jsonl), "--model", str(smoke_model), "--backend", "onnx", "--engine", "ray",
                  "--workers", "2", "--out", str(out), "--no-progress"]) == 0
     table = pq.read_table(out)
-    assert table.column_names == ["id", "record"] and table.num_rows == 27
+    assert table.column_names == ["id", "record"] and table.num_rows == len(jsonl.read_text().splitlines())
     assert {json.loads(r)["id"] for r in table.column("record").to_pylist()} == set(table.column("id").to_pylist())
 
 
