@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from models.document import Document
-from models.scoring import exact_counts, prf, relation_counts
+from models.scoring import exact_counts, prf, relation_total
 from training.real_splits import kind
 
 KIND_ORDER = ("short", "wikinews", "re3d", "muc4", "real", "written")
@@ -45,10 +45,7 @@ def by_kind(gold: list[Document], pred: list[Document], casualty_labels: tuple[s
         pairs = groups[name]
         entity = [sum(x) for x in zip(*(exact_counts(g, p) for g, p in pairs))]
         casualty = [sum(x) for x in zip(*(exact_counts(g, p, set(casualty_labels)) for g, p in pairs))]
-        relation = [0, 0, 0]
-        for g, p in pairs:
-            for counts in relation_counts(g, p).values():
-                relation = [a + b for a, b in zip(relation, counts)]
+        relation = [sum(x) for x in zip(*(relation_total(g, p) for g, p in pairs))]
         rows[name] = {
             "documents": len(pairs),
             "entity_exact": prf(*entity),

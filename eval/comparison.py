@@ -10,11 +10,11 @@ from eval.baselines.run import make_baseline
 from eval.evaluate import Evaluation, evaluate
 from eval.paired import paired_f1_difference
 from models.schema import Schema
-from models.scoring import exact_counts, relation_counts
+from models.scoring import exact_counts, relation_total
 
 
 def _per_doc(gold, pred, casualty: set[str]) -> dict[str, list[tuple[int, int, int]]]:
-    relations = [tuple(sum(v[i] for v in relation_counts(g, p).values()) for i in range(3)) for g, p in zip(gold, pred)]
+    relations = [relation_total(g, p) for g, p in zip(gold, pred)]
     return {
         "entities exact F1": [exact_counts(g, p) for g, p in zip(gold, pred)],
         "casualty spans F1": [exact_counts(g, p, casualty) for g, p in zip(gold, pred)],

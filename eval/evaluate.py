@@ -15,7 +15,7 @@ from eval.relations import relation_scores, reachable_share
 from models.document import Document
 from models.pipeline import Prediction
 from models.schema import Schema
-from models.scoring import exact_counts, prf, relation_counts
+from models.scoring import exact_counts, prf, relation_total
 from models.sentences import sentence_index, sentence_spans
 
 
@@ -63,7 +63,7 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
             "casualty_span_f1": bootstrap_f1([exact_counts(g, p, casualty_set) for g, p in zip(gold, pred)],
                                              bootstrap_samples),
             "relation_end_to_end_f1": bootstrap_f1(
-                [_sum_counts(relation_counts(g, p)) for g, p in zip(gold, pred)], bootstrap_samples),
+                [relation_total(g, p) for g, p in zip(gold, pred)], bootstrap_samples),
         },
         "worst_errors": worst_errors(gold, pred),
     }
@@ -71,10 +71,6 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
     if thresholds is not None:
         metrics["decision_thresholds"] = {"entity": thresholds.entity, "relation": thresholds.relation}
     return Evaluation(metrics, gold, pred)
-
-
-def _sum_counts(per_label: dict) -> tuple[int, int, int]:
-    return tuple(sum(v[i] for v in per_label.values()) for i in range(3))
 
 
 def _casualty_span_scores(gold, pred, casualty_set) -> dict:

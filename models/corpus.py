@@ -61,38 +61,43 @@ def read_splits(path: str | Path) -> dict[str, list[str]]:
     return lists
 
 
+def read_standoff_file(
+    path: Path, standoff_text: StandoffText, problems: list[Problem], skipped: dict[str, str],
+) -> Document | None:
+    """One standoff record joined with its text; None (and a problem, or a reason in ``skipped``
+    when its dataset is not on this machine) when it cannot be read."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})"))
+        return None
+    except (RecursionError, ValueError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), f"not a readable standoff record ({type(exc).__name__})"))
+        return None
+    if not isinstance(record, dict):
+        problems.append(Problem(str(path), f"a standoff record must be a JSON object, got {type(record).__name__}"))
+        return None
+    try:
+        text = standoff_text(record)
+    except CorpusError as exc:
+        skipped[str(record.get("id", path.stem))] = str(exc)
+        return None
+    try:
+        doc = join_text(record, text, str(path))
+    except CorpusError as exc:
+        problems.append(Problem(str(path), str(exc).split(": ", 1)[-1]))
+        return None
+    doc.meta["path"] = str(path)
+    return doc
+
+
 def load_standoff_dir(
     directory: str | Path, standoff_text: StandoffText, problems: list[Problem], skipped: dict[str, str],
 ) -> dict[str, Document]:
     """Every standoff record in ``directory`` joined with its text. A record whose dataset is not on
     this machine is skipped (``skipped[id]`` says why); a text whose hash differs is a problem."""
-    docs: dict[str, Document] = {}
-    for path in sorted(Path(directory).glob("*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), f"not valid JSON (line {exc.lineno}: {exc.msg})"))
-            continue
-        except (RecursionError, ValueError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(path), f"not a readable standoff record ({type(exc).__name__})"))
-            continue
-        if not isinstance(record, dict):
-            problems.append(Problem(str(path), f"a standoff record must be a JSON object, got {type(record).__name__}"))
-            continue
-        article_id = str(record.get("id", path.stem))
-        try:
-            text = standoff_text(record)
-        except CorpusError as exc:
-            skipped[article_id] = str(exc)
-            continue
-        try:
-            doc = join_text(record, text, str(path))
-        except CorpusError as exc:
-            problems.append(Problem(str(path), str(exc).split(": ", 1)[-1]))
-            continue
-        doc.meta["path"] = str(path)
-        docs[doc.id] = doc
-    return docs
+    docs = (read_standoff_file(path, standoff_text, problems, skipped) for path in sorted(Path(directory).glob("*.json")))
+    return {doc.id: doc for doc in docs if doc is not None}
 
 
 def load_annotation_dir(directory: str | Path, problems: list[Problem]) -> dict[str, Document]:

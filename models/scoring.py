@@ -106,3 +106,9 @@ def relation_counts(gold: "Document", pred: "Document") -> dict[str, tuple[int, 
     for key in g - p:
         counts[key[0]][2] += 1
     return {k: tuple(v) for k, v in counts.items()}
+
+
+def relation_total(gold: "Document", pred: "Document") -> tuple[int, int, int]:
+    """(tp, fp, fn) of :func:`relation_counts` summed over the relation labels."""
+    per_label = relation_counts(gold, pred).values()
+    return tuple(sum(counts[i] for counts in per_label) for i in range(3))

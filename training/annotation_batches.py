@@ -28,10 +28,10 @@ from models.document import Document
 from models.errors import CorpusError
 from models.inline import parse_inline
 from models.schema import Schema
-from models.standoff import standoff_record
+from models.standoff import sha256, standoff_record
 from models.studio_format import Problem, document_to_task, dumps_tasks
 from models.validation import check_document
-from training.real_sources import RealItem, text_sha256
+from training.real_sources import RealItem
 
 
 def make_batch(items: Iterable[RealItem], folder: Path) -> int:
@@ -105,7 +105,7 @@ def import_batch(
         problems.extend(found)
         if doc is None:
             continue
-        if text_sha256(doc.text) != record["sha256"]:
+        if sha256(doc.text) != record["sha256"]:
             problems.append(Problem(item_id, "text hash differs from items.jsonl"))
             continue
         data = {"article_id": item_id, "id": record["source_id"], "origin": record["origin"],
@@ -124,7 +124,7 @@ def import_batch(
 
 def task_id(item_id: str) -> int:
     """A stable task id for a real item: 10**6 plus 8 hex digits of its id's hash."""
-    return 10**6 + int(text_sha256(item_id)[:8], 16)
+    return 10**6 + int(sha256(item_id)[:8], 16)
 
 
 def export_standoff(folder: Path, schema: Schema, out: Path, wanted: set[str] | None = None

@@ -76,15 +76,13 @@ def _cmd_split(args: argparse.Namespace) -> int:
 
 def _rebuild_real(args: argparse.Namespace, content: dict, path: Path) -> int:
     from models.atomic import atomic_write_text
-    from models.corpus import load_annotation_dir, load_standoff_dir
-    from training.real_sources import standoff_text
+    from training.project_corpus import load_all_documents
     from training.real_splits import real_splits
     from training.splits import dumps_splits, split_file
 
     problems: list = []
     skipped: dict[str, str] = {}
-    docs = load_annotation_dir(args.corpus, problems)
-    docs.update(load_standoff_dir(args.standoff, standoff_text, problems, skipped))
+    docs = load_all_documents(args.corpus, args.standoff, problems, skipped)
     if skipped:
         raise CorpusError(f"the rebuild needs every standoff text: {next(iter(skipped.values()))}")
     written_test = set(content.get("test", [])) | set(content.get("test_written", []))
@@ -203,15 +201,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
-    from models.corpus import load_annotation_dir, load_standoff_dir
     from training.corpus_report import update_block
     from training.crosscheck import crosscheck_markdown, muc4_crosscheck, re3d_crosscheck
-    from training.real_sources import standoff_text
+    from training.project_corpus import load_all_documents
 
-    problems: list = []
-    skipped: dict[str, str] = {}
-    docs = load_annotation_dir(args.corpus, problems)
-    docs.update(load_standoff_dir(args.standoff, standoff_text, problems, skipped))
+    docs = load_all_documents(args.corpus, args.standoff, [], {})
     text = crosscheck_markdown(muc4_crosscheck(docs), re3d_crosscheck(docs))
     print(text)
     if args.update:

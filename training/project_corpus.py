@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
-from models.corpus import Corpus, load_corpus
+from models.corpus import Corpus, load_annotation_dir, load_corpus, load_standoff_dir
+from models.document import Document
+from models.studio_format import Problem
 from models.schema import Schema
 from training.config import DataConfig
 from training.readers.locate import ENV_VAR
@@ -27,3 +30,13 @@ def load_project_corpus(data: DataConfig, schema: Schema, quiet: bool = False) -
         print(f"note: {len(corpus.skipped)} standoff document(s) skipped: {reasons[0]}"
               + (f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else ""), file=sys.stderr)
     return corpus
+
+
+def load_all_documents(corpus: str | Path, standoff: str | Path, problems: list[Problem],
+                       skipped: dict[str, str]) -> dict[str, Document]:
+    """Every annotated article by id, whatever its split: the Label Studio files of ``corpus`` and
+    the standoff records of ``standoff`` whose texts are on this machine."""
+    docs = load_annotation_dir(corpus, problems)
+    if Path(standoff).is_dir():
+        docs.update(load_standoff_dir(standoff, standoff_text, problems, skipped))
+    return docs

@@ -20,7 +20,6 @@ the SHA-256 of its text (:mod:`models.standoff`); the text is joined at run time
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from models.errors import CorpusError
+from models.standoff import sha256
 from training.readers.locate import dataset_root
 
 REALNEWS_FILES = ("wikinews", "wikipedia_current_events", "wikipedia_incident_lists")
@@ -62,7 +62,7 @@ class RealItem:
 
     @property
     def sha256(self) -> str:
-        return text_sha256(self.text)
+        return sha256(self.text)
 
 
 def clean_text(text: str) -> str:
@@ -72,10 +72,6 @@ def clean_text(text: str) -> str:
     '   SAN SALVADOR, 3 JAN 90 -- [TEXT] ...'
     """
     return text.strip("\n").rstrip()
-
-
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def item_id(prefix: str, source_id: str) -> str:

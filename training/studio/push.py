@@ -129,34 +129,29 @@ def is_standoff_input(path: Path) -> bool:
 
 def read_standoff_articles(path: Path) -> tuple[list[Document], list[str]]:
     """Standoff articles with their texts joined from the datasets (problems name what is missing)."""
-    import tempfile
-
-    from models.corpus import load_standoff_dir
+    from models.corpus import load_standoff_dir, read_standoff_file
     from training.real_sources import standoff_text
 
     problems: list = []
     skipped: dict[str, str] = {}
     if path.is_dir():
-        docs = load_standoff_dir(path, standoff_text, problems, skipped)
+        docs = list(load_standoff_dir(path, standoff_text, problems, skipped).values())
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / path.name).write_bytes(path.read_bytes())
-            docs = load_standoff_dir(Path(tmp), standoff_text, problems, skipped)
-    messages = [str(p) for p in problems] + [f"{a}: not pushed: {why}" for a, why in skipped.items()]
-    return list(docs.values()), messages
+        doc = read_standoff_file(path, standoff_text, problems, skipped)
+        docs = [doc] if doc is not None else []
+    return docs, [str(p) for p in problems] + [f"{a}: not pushed: {why}" for a, why in skipped.items()]
 
 
 def load_corpus(folder: Path, standoff: Path | None = None) -> dict[str, Document | None]:
     """The corpus annotations by article id; None for an article whose file has any problem
     (such an article is not pushed: half an annotation would come back as the whole one).
     ``standoff`` adds the standoff records whose texts are on this machine."""
-    from models.corpus import load_annotation_dir, load_standoff_dir
-    from training.real_sources import standoff_text
+    from models.corpus import load_annotation_dir
+    from training.project_corpus import load_all_documents
 
     problems: list = []
-    docs = load_annotation_dir(folder, problems)
-    if standoff is not None and standoff.is_dir():
-        docs.update(load_standoff_dir(standoff, standoff_text, problems, {}))
+    docs = (load_all_documents(folder, standoff, problems, {}) if standoff is not None
+            else load_annotation_dir(folder, problems))
     bad_paths = {p.where.split(": ", 1)[0] for p in problems}
     corpus: dict[str, Document | None] = {
         article_id: None if doc.meta.get("path") in bad_paths else doc for article_id, doc in docs.items()}
