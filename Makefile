@@ -68,13 +68,13 @@ test-quick: setup
 # "Speed" section of eval/benchmarks/README.md. Run it on an idle machine (it reports the load).
 bench-speed: setup
 	$(BIN)/pip install --quiet -c $(LOCK) -e '.[bench]'
-	$(BIN)/python -m eval.benchmarks.speed --model $(RUN)/model --write eval/benchmarks/README.md --json $(RUN)/bench-speed.json
+	$(BIN)/python -m toll.eval.benchmarks.speed --model $(RUN)/model --write eval/benchmarks/README.md --json $(RUN)/bench-speed.json
 
 # The rule and spaCy baselines on the test split, scored like the trained model and beside its committed
 # report; rewrites the "Baselines on the project's test split" section of eval/benchmarks/README.md.
 bench-baselines: setup
 	$(BIN)/pip install --quiet -c $(LOCK) -e '.[bench]'
-	$(BIN)/python -m eval.baselines.run --split test --out runs/baselines --write eval/benchmarks/README.md
+	$(BIN)/python -m toll.eval.baselines.run --split test --out runs/baselines --write eval/benchmarks/README.md
 
 # The public NER benchmarks (re3d and MUC-4 on ConfliBERT's splits, PolNeAR source spans), three seeds
 # each, read from $$TOLL_DATASETS or ../shared/datasets; each rewrites its own section of
@@ -82,7 +82,7 @@ bench-baselines: setup
 BENCHMARKS ?= re3d muc4 polnear
 bench-ner: setup
 	for b in $(BENCHMARKS); do \
-	  $(BIN)/python -m eval.benchmarks.ner configs/benchmarks/$$b.yaml --write eval/benchmarks/README.md || exit 1; \
+	  $(BIN)/python -m toll.eval.benchmarks.ner configs/benchmarks/$$b.yaml --write eval/benchmarks/README.md || exit 1; \
 	done
 
 # configs/full.yaml (public corpora masked where they annotate nothing) and its as_o variant, trained
@@ -91,7 +91,7 @@ bench-ner: setup
 bench-full: setup
 	$(BIN)/toll-train configs/full.yaml --output_dir runs/full/model
 	$(BIN)/toll-train configs/full.yaml --data.partial_annotation as_o --output_dir runs/full-as_o/model
-	$(BIN)/python -m eval.benchmarks.full --model default=$(RUN)/model --model full=runs/full/model \
+	$(BIN)/python -m toll.eval.benchmarks.full --model default=$(RUN)/model --model full=runs/full/model \
 	  --model full-as_o=runs/full-as_o/model --write eval/benchmarks/README.md
 
 # Refresh both locks: resolve pyproject.toml (every extra) and requirements/studio.in afresh in

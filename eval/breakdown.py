@@ -5,7 +5,7 @@ re3d press releases, MUC-4 all-capitals wire copy), so the report gives each its
 piles are mostly text without any casualty figure; ``false_figures`` says how many figures the
 model invents per 100 such documents.
 
->>> from models.document import Document, Entity
+>>> from toll.models.text.document import Document, Entity
 >>> gold = [Document("a", "Police said nothing happened.", (), (), {"data": {"origin": "re3d/CENTCOM"}})]
 >>> pred = [Document("a", gold[0].text, (Entity("x", 0, 6, "KILLED"),), (), {})]
 >>> false_figures(gold, pred, ("KILLED",))
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from models.document import Document
-from models.scoring import exact_counts, prf, relation_total
-from training.real_splits import kind
+from toll.models.text.document import Document
+from toll.models.scoring import exact_counts, prf, relation_total
+from toll.training.corpus.real_splits import kind
 
 KIND_ORDER = ("short", "wikinews", "re3d", "muc4", "real", "written")
 KIND_TITLES = {"short": "Wikipedia items", "wikinews": "Wikinews", "re3d": "re3d", "muc4": "MUC-4 (all capitals)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.document import Document
+from toll.models.text.document import Document
 
 
 def entity_score_outcomes(gold: list[Document], pred: list[Document]) -> tuple[list[float], list[bool]]:

@@ -8,10 +8,10 @@ linked entity texts (case-insensitive).
 
 from __future__ import annotations
 
-from models.document import Document
-from models.records import casualty_records
-from models.schema import Schema
-from models.scoring import prf
+from toll.models.text.document import Document
+from toll.models.inference.records import casualty_records
+from toll.models.text.schema import Schema
+from toll.models.scoring import prf
 
 SCORED_SLOTS = ("perpetrators", "sources", "locations", "dates", "weapons")
 

@@ -13,14 +13,14 @@ import json
 import sys
 from pathlib import Path
 
-from models.errors import TollError, run_command
+from toll.models.common.errors import TollError, run_command
 
 
 def load_gold(args) -> tuple[list, str]:
-    from training.project_corpus import load_project_corpus
-    from models.schema import Schema
-    from models.studio_format import read_documents
-    from training.config import load_train_config
+    from toll.training.corpus.project import load_project_corpus
+    from toll.models.text.schema import Schema
+    from toll.models.text.studio_format import read_documents
+    from toll.training.config import load_train_config
 
     if args.data:
         docs = []
@@ -42,11 +42,11 @@ def load_gold(args) -> tuple[list, str]:
 
 
 def update_model_card(model_dir: Path, metrics: dict) -> None:
-    from eval.report import summary_markdown
-    from models.atomic import atomic_write_text
-    from training.config import load_train_config
-    from training.model_card import render_model_card
-    from models.schema import Schema
+    from toll.eval.report import summary_markdown
+    from toll.models.common.atomic import atomic_write_text
+    from toll.training.config import load_train_config
+    from toll.training.model_writer import render_model_card
+    from toll.models.text.schema import Schema
 
     saved = json.loads((model_dir / "metrics.json").read_text())
     saved["test"] = {k: metrics[k] for k in ("articles", "casualty_spans", "casualty_records",
@@ -80,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from eval.evaluate import evaluate
-    from eval.report import summary_markdown, write_report
-    from models.atomic import atomic_write_text
-    from models.pipeline import Pipeline
+    from toll.eval.evaluate import evaluate
+    from toll.eval.report import summary_markdown, write_report
+    from toll.models.common.atomic import atomic_write_text
+    from toll.models.inference.pipeline import Pipeline
 
     pipeline = Pipeline.from_pretrained(args.model)
     gold, described = load_gold(args)
@@ -92,7 +92,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     result = evaluate(pipeline, gold, args.bootstrap)
     result.metrics["split"] = described
     if args.compare:
-        from eval.comparison import compare_baselines
+        from toll.eval.comparison import compare_baselines
 
         result.metrics["baselines"] = compare_baselines(result, args.compare, pipeline.schema, args.bootstrap)
     for split in args.also_split:

@@ -1,16 +1,16 @@
 """The trained model beside the baselines on the same documents, with paired bootstrap differences.
 
-Each baseline (:mod:`eval.baselines`) predicts the documents the model was evaluated on; for each
-score, :func:`eval.paired.paired_f1_difference` resamples documents once for both systems.
+Each baseline (:mod:`toll.eval.baselines`) predicts the documents the model was evaluated on; for each
+score, :func:`toll.eval.paired.paired_f1_difference` resamples documents once for both systems.
 """
 
 from __future__ import annotations
 
-from eval.baselines.run import make_baseline
-from eval.evaluate import Evaluation, evaluate
-from eval.paired import paired_f1_difference
-from models.schema import Schema
-from models.scoring import exact_counts, relation_total
+from toll.eval.baselines.run import make_baseline
+from toll.eval.evaluate import Evaluation, evaluate
+from toll.eval.paired import paired_f1_difference
+from toll.models.text.schema import Schema
+from toll.models.scoring import exact_counts, relation_total
 
 
 def _per_doc(gold, pred, casualty: set[str]) -> dict[str, list[tuple[int, int, int]]]:

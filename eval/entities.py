@@ -3,7 +3,7 @@
 Words come from a fixed regular expression (letters/digits runs and single punctuation marks),
 not from the model's tokenizer, so scores of models with different tokenizers are comparable.
 
->>> from models.document import Document, Entity
+>>> from toll.models.text.document import Document, Entity
 >>> gold = [Document("d", "Gunmen killed two guards.", (Entity("c", 14, 24, "KILLED"),))]
 >>> pred = [Document("d", "Gunmen killed two guards.", (Entity("c", 18, 24, "KILLED"),))]
 >>> s = entity_scores(gold, pred, ["KILLED"])
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 
-from models.alignment import TokenizedText, word_tags
-from models.document import Document
-from models.scoring import exact_counts, prf, strict_entity_scores
+from toll.models.text.alignment import TokenizedText, word_tags
+from toll.models.text.document import Document
+from toll.models.scoring import exact_counts, prf, strict_entity_scores
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 

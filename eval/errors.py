@@ -19,8 +19,8 @@ Categories (each error gets exactly one, the first rule that fits):
 ``error_log(gold, pred, schema)`` returns the counts and up to ``EXAMPLES`` examples per category;
 a document that may not be committed (standoff) is shown by offsets only.
 
->>> from models.document import Document, Entity
->>> from models.schema import Schema
+>>> from toll.models.text.document import Document, Entity
+>>> from toll.models.text.schema import Schema
 >>> text = "Police arrested three men. Two soldiers died."
 >>> gold = Document("d", text, (Entity("g", 27, 39, "KILLED"),), (), {"data": {}})
 >>> pred = Document("d", text, (Entity("p", 16, 25, "KILLED"),), (), {"data": {}})
@@ -34,10 +34,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from models.counts import normalize_count
-from models.document import Document
-from models.schema import Schema
-from models.sentences import sentence_index, sentence_spans
+from toll.models.counts import normalize_count
+from toll.models.text.document import Document
+from toll.models.text.schema import Schema
+from toll.models.text.sentences import sentence_index, sentence_spans
 
 EXAMPLES = 3
 CUES = (

@@ -5,23 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol
 
-from eval.bootstrap import bootstrap_f1
-from eval.breakdown import by_kind, false_figures
-from eval.errors import error_log
-from eval.calibration import entity_score_outcomes, reliability_bins
-from eval.casualties import casualty_scores
-from eval.entities import confusion, entity_scores
-from eval.relations import relation_scores, reachable_share
-from models.document import Document
-from models.pipeline import Prediction
-from models.schema import Schema
-from models.scoring import exact_counts, prf, relation_total
-from models.sentences import sentence_index, sentence_spans
+from toll.eval.bootstrap import bootstrap_f1
+from toll.eval.breakdown import by_kind, false_figures
+from toll.eval.errors import error_log
+from toll.eval.calibration import entity_score_outcomes, reliability_bins
+from toll.eval.casualties import casualty_scores
+from toll.eval.entities import confusion, entity_scores
+from toll.eval.relations import relation_scores, reachable_share
+from toll.models.text.document import Document
+from toll.models.inference.pipeline import Prediction
+from toll.models.text.schema import Schema
+from toll.models.scoring import exact_counts, prf, relation_total
+from toll.models.text.sentences import sentence_index, sentence_spans
 
 
 class Predictor(Protocol):
-    """What :func:`evaluate` needs: :class:`models.pipeline.Pipeline`, or a baseline
-    (:mod:`eval.baselines`) with the same batch interface."""
+    """What :func:`evaluate` needs: :class:`toll.models.inference.pipeline.Pipeline`, or a baseline
+    (:mod:`toll.eval.baselines`) with the same batch interface."""
 
     schema: Schema
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eval.bootstrap import _f1
+from toll.eval.bootstrap import _f1
 
 
 def paired_f1_difference(first: list[tuple[int, int, int]], second: list[tuple[int, int, int]],

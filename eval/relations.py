@@ -2,7 +2,7 @@
 match a gold relation. On gold entities this scores the relation classifier alone; on predicted
 entities it scores the whole system (end to end).
 
->>> from models.document import Document, Entity, Relation
+>>> from toll.models.text.document import Document, Entity, Relation
 >>> ents = (Entity("c", 14, 24, "KILLED"), Entity("a", 0, 6, "ACTOR"))
 >>> gold = Document("d", "Gunmen killed two guards.", ents, (Relation("c", "a", "perpetrator"),))
 >>> relation_scores([gold], [gold], ["perpetrator"])["micro"]["f1"]
@@ -11,8 +11,8 @@ entities it scores the whole system (end to end).
 
 from __future__ import annotations
 
-from models.document import Document
-from models.scoring import prf, relation_counts
+from toll.models.text.document import Document
+from toll.models.scoring import prf, relation_counts
 
 
 def relation_scores(gold: list[Document], pred: list[Document], labels: list[str]) -> dict:

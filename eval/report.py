@@ -7,8 +7,8 @@ import html
 import json
 from pathlib import Path
 
-from eval import plots
-from models.atomic import atomic_write_bytes, atomic_write_text
+from toll.eval import plots
+from toll.models.common.atomic import atomic_write_bytes, atomic_write_text
 
 
 def _table(header: list[str], rows: list[list]) -> str:
@@ -50,7 +50,7 @@ def summary_markdown(m: dict) -> str:
 
 def by_kind_markdown(m: dict) -> list[str]:
     """Per kind of text, and false figures on the documents that state none."""
-    from eval.breakdown import KIND_TITLES
+    from toll.eval.breakdown import KIND_TITLES
 
     rows = [[KIND_TITLES.get(k, k), v["documents"], v["casualty_spans"]["precision"], v["casualty_spans"]["recall"],
              v["casualty_spans"]["f1"], v["entity_exact"]["f1"], v["relations_end_to_end"]["f1"],
@@ -100,7 +100,7 @@ def also_markdown(m: dict) -> list[str]:
 
 
 def error_log_markdown(m: dict) -> list[str]:
-    """The casualty errors by category (:mod:`eval.errors`), most frequent first within each kind."""
+    """The casualty errors by category (:mod:`toll.eval.errors`), most frequent first within each kind."""
     log = m.get("error_log")
     if not log:
         return []

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 if TYPE_CHECKING:
-    from models.document import Document
+    from toll.models.text.document import Document
 
 
 def strict_entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
@@ -91,7 +91,7 @@ def _keyed_relations(doc: "Document") -> set[tuple]:
 def relation_counts(gold: "Document", pred: "Document") -> dict[str, tuple[int, int, int]]:
     """Per relation label (tp, fp, fn) in one document.
 
-    >>> from models.document import Document, Entity, Relation
+    >>> from toll.models.text.document import Document, Entity, Relation
     >>> ents = (Entity("c", 14, 24, "KILLED"), Entity("a", 0, 6, "ACTOR"))
     >>> gold = Document("d", "Gunmen killed two guards.", ents, (Relation("c", "a", "perpetrator"),))
     >>> relation_counts(gold, gold)

@@ -16,14 +16,14 @@ def repo() -> Path:
 
 @pytest.fixture(scope="session")
 def tokenizer():
-    from models.encoders import load_tokenizer
+    from toll.models.networks.encoders import load_tokenizer
 
     return load_tokenizer("bundled:minilm-l6")
 
 
 @pytest.fixture(scope="session")
 def schema():
-    from models.schema import Schema
+    from toll.models.text.schema import Schema
 
     return Schema.load()
 
@@ -31,8 +31,8 @@ def schema():
 @pytest.fixture(scope="session")
 def smoke_model(tmp_path_factory) -> Path:
     """A model trained once per test session from configs/smoke.yaml (about 20 s)."""
-    from training.config import load_train_config
-    from training.train import train
+    from toll.training.config import load_train_config
+    from toll.training.train import train
 
     out = tmp_path_factory.mktemp("smoke") / "model"
     config = load_train_config(REPO / "configs" / "smoke.yaml", ["--output_dir", str(out)])
@@ -46,8 +46,8 @@ def default_model(tmp_path_factory) -> Path:
     given = os.environ.get("TOLL_DEFAULT_MODEL")
     if given:
         return Path(given)
-    from training.config import load_train_config
-    from training.train import train
+    from toll.training.config import load_train_config
+    from toll.training.train import train
 
     out = tmp_path_factory.mktemp("default") / "model"
     return train(load_train_config(REPO / "configs" / "default.yaml", ["--output_dir", str(out)]))

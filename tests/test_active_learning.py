@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from training.active_learning import select, uncertainty
+from toll.training.corpus.active_learning import select, uncertainty
 
 
 def test_uncertainty_reads_the_hardest_words_not_the_average():
@@ -25,7 +25,7 @@ def test_diversity_keeps_one_conflict_from_filling_the_batch():
 
 
 def test_rank_picks_from_a_pile_and_leaves_annotated_articles_out(smoke_model, tmp_path, capsys):
-    from training.data_cli import main
+    from toll.training.corpus.cli import main
 
     pile = tmp_path / "pile.jsonl"
     rows = [{"id": "000_7115594e92608c01", "text": "Already annotated."}] + \
@@ -40,7 +40,7 @@ def test_rank_picks_from_a_pile_and_leaves_annotated_articles_out(smoke_model, t
 
 @pytest.mark.slow
 def test_simulation_runs_both_strategies(repo):
-    from eval.benchmarks.active_learning import simulate, table
+    from toll.eval.benchmarks.active_learning import simulate, table
 
     result = simulate(repo / "configs/benchmarks/active_learning.yaml", seeds=1, rounds=1, start=3, batch=2,
                       overrides=["--tagger.epochs", "1", "--windows.max_tokens", "64"])

@@ -1,6 +1,6 @@
-from models.alignment import make_windows, spans_from_word_tags, tokenize, window_token_labels, word_tags
-from models.document import Entity
-from models.sentences import sentence_spans
+from toll.models.text.alignment import make_windows, spans_from_word_tags, tokenize, window_token_labels, word_tags
+from toll.models.text.document import Entity
+from toll.models.text.sentences import sentence_spans
 
 TEXT = "Taliban fighters attacked Kunduz, killing 18 civilians."
 
@@ -91,8 +91,8 @@ def test_empty_text_has_no_windows(tokenizer):
 def test_case_marker_goes_before_capitalized_words_and_carries_the_label():
     from transformers import AutoTokenizer
 
-    from models.alignment import CASE_MARKER, case_marker_id
-    from models.encoders import resolve_encoder
+    from toll.models.text.alignment import CASE_MARKER, case_marker_id
+    from toll.models.networks.encoders import resolve_encoder
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_encoder("bundled:minilm-l6"))
     tokenizer.add_tokens([CASE_MARKER], special_tokens=True)

@@ -9,14 +9,14 @@ import json
 
 import pytest
 
-from eval.baselines.rules import RuleBaseline
-from eval.baselines.run import heading, main as run_main
-from eval.baselines.spacy_ner import (MAPPING_PATH, SPACY_MODEL, SpacyBaseline, SpacyRulesBaseline,
+from toll.eval.baselines.rules import RuleBaseline
+from toll.eval.baselines.run import heading, main as run_main
+from toll.eval.baselines.spacy_ner import (MAPPING_PATH, SPACY_MODEL, SpacyBaseline, SpacyRulesBaseline,
                                       map_entities)
-from eval.evaluate import evaluate
-from models.document import Document, Entity, Relation
-from models.errors import CorpusError
-from training.readers.mapping import LabelMapping, load_mapping
+from toll.eval.evaluate import evaluate
+from toll.models.text.document import Document, Entity, Relation
+from toll.models.common.errors import CorpusError
+from toll.training.corpus.readers.mapping import LabelMapping, load_mapping
 
 # The 18 entity types of spaCy's English pipelines (OntoNotes 5).
 SPACY_TYPES = {"CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",
@@ -214,7 +214,7 @@ def test_runner_replaces_only_its_own_section(tmp_path, repo, monkeypatch, capsy
     assert before.startswith("\n\nspeed table, untouched\n\n## Baselines")
     assert after.endswith("## Public NER benchmarks: re3d\n\nanother engineer's table\n")
     assert text.count("## ") == 3 and text.startswith("# Benchmarks\n\n## Speed\n")
-    assert ours.index("Produced by `python -m eval.baselines.run --split test") < ours.index("| system |")
+    assert ours.index("Produced by `python -m toll.eval.baselines.run --split test") < ours.index("| system |")
     metrics = json.loads((out / "rules" / "metrics.json").read_text())
     micro = metrics["entities"]["seqeval"]["micro"]["f1"]
     assert f"| rules | {micro:.3f} |" in ours

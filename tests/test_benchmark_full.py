@@ -1,6 +1,6 @@
 """The full-vs-default comparison: which public test splits a model may be scored on, and the table."""
 
-from eval.benchmarks.full import HEADING, render, trained_on_test
+from toll.eval.benchmarks.full import HEADING, render, trained_on_test
 
 PROJECT = {"articles": 26, "entities": {"seqeval": {"micro": {"f1": 0.85}, "macro": {"f1": 0.8}}},
            "casualty_spans": {"f1": 0.84}, "relations_end_to_end": {"micro": {"f1": 0.7}},
@@ -25,7 +25,7 @@ def test_table_has_one_row_per_model_and_says_what_was_not_scored():
         "full": {"model": "runs/full/model", "project": PROJECT, "polnear": None,
                  "muc4": {"spans": 40, "exact_recall": 0.5, "found_recall": 0.8}},
     }
-    text = render(results, "python -m eval.benchmarks.full --model ...", {"polnear": 84, "muc4": 200})
+    text = render(results, "python -m toll.eval.benchmarks.full --model ...", {"polnear": 84, "muc4": 200})
     assert text.startswith(f"## {HEADING}\n")
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert rows[0].startswith("| `default` (`runs/default/model`) | 0.850 | 0.800 | 0.840 | 0.700 | 0.880 |")

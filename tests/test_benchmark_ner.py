@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from eval.benchmarks import attempts, corpora, ner
-from eval.benchmarks.corpora import word_tags
-from training.readers.public import load_split
-from eval.benchmarks.ner import NerBenchmarkConfig, native_schema, render, score, summarize
-from models.document import Document, Entity
-from models.errors import ConfigError, CorpusError
-from models.yaml_config import load_config
+from toll.eval.benchmarks import attempts, corpora, ner
+from toll.eval.benchmarks.corpora import word_tags
+from toll.training.corpus.readers.public import load_split
+from toll.eval.benchmarks.ner import NerBenchmarkConfig, native_schema, render, score, summarize
+from toll.models.text.document import Document, Entity
+from toll.models.common.errors import ConfigError, CorpusError
+from toll.models.common.yaml_config import load_config
 
 TEXT = "Carter thanked the United States in Damascus ."
 CARTER = Entity("T1", 0, len("Carter"), "Person")
@@ -76,7 +76,7 @@ def test_render_puts_published_numbers_beside_ours():
     seeds = [{"seed": s, "train_seconds": 60.0, "parameters": 22_000_000, "test": test} for s in (1, 2)]
     results = {"title": "T bench", "documents": {"train": 5, "dev": 2, "test": 1}, "seeds": seeds,
                "summary": summarize([test, test]), "machine": {"cpu": "a CPU", "cores": 2}}
-    text = render(results, cfg, "python -m eval.benchmarks.ner x.yaml")
+    text = render(results, cfg, "python -m toll.eval.benchmarks.ner x.yaml")
     assert text.startswith("## T bench\n")
     assert "| toll tagger, mean ± std over 2 seeds | 66.67 ± 0.00 |" in text
     assert "| ConfliBERT (110M), published | 66.40 | - |" in text
@@ -105,7 +105,7 @@ def test_a_tiny_re3d_run_trains_scores_reuses_seeds_and_ensembles(tmp_path):
 def test_attempts_table_has_one_traceable_row_per_run(tmp_path):
     test = score([GOLD], [[CARTER, US]])
     for name, note in (("re3d", "the committed recipe"), ("re3d-macro", "checkpoint picked on dev macro-F1")):
-        results = {"name": name, "note": note, "command": f"python -m eval.benchmarks.ner x.yaml --name {name}",
+        results = {"name": name, "note": note, "command": f"python -m toll.eval.benchmarks.ner x.yaml --name {name}",
                    "seeds": [{"train_seconds": 120.0}], "summary": summarize([test]),
                    "ensemble": {"test": test}}
         (tmp_path / name).mkdir()
@@ -117,12 +117,12 @@ def test_attempts_table_has_one_traceable_row_per_run(tmp_path):
     text = readme.read_text()
     assert "## Speed\n\nkept" in text
     assert "| `re3d-macro` | checkpoint picked on dev macro-F1 | 66.67 ± 0.00 | 80.00 ± 0.00 | 66.67 / 80.00 | 1 | 2.0 |" in text
-    assert "`python -m eval.benchmarks.ner x.yaml --name re3d`" in text
+    assert "`python -m toll.eval.benchmarks.ner x.yaml --name re3d`" in text
 
 
 def test_attempts_keeps_rows_of_runs_not_given_and_replaces_a_rerun(tmp_path):
     test = score([GOLD], [[CARTER, US]])
-    results = {"name": "new", "note": "changed", "command": "python -m eval.benchmarks.ner x.yaml --name new",
+    results = {"name": "new", "note": "changed", "command": "python -m toll.eval.benchmarks.ner x.yaml --name new",
                "seeds": [{"train_seconds": 60.0}], "summary": summarize([test])}
     (tmp_path / "new").mkdir()
     (tmp_path / "new" / "results.json").write_text(json.dumps(results))

@@ -1,8 +1,8 @@
 import pytest
 
-from models.errors import ConfigError
-from models.schema import Schema
-from training.config import load_train_config
+from toll.models.common.errors import ConfigError
+from toll.models.text.schema import Schema
+from toll.training.config import load_train_config
 
 
 def test_unknown_key_names_key_and_file(tmp_path):
@@ -59,7 +59,7 @@ def test_missing_config_file(tmp_path):
 
 
 def test_missing_encoder_path_is_named(repo, capsys):
-    from training.cli import main
+    from toll.training.cli import main
 
     code = main([str(repo / "configs" / "smoke.yaml"), "--encoder", "./no/such/encoder"])
     err = capsys.readouterr().err

@@ -1,9 +1,9 @@
 import json
 
 
-from models.corpus import load_corpus
-from models.document import Document, Entity, Relation
-from models.studio_format import document_to_task, dumps_tasks
+from toll.training.corpus.files import load_corpus
+from toll.models.text.document import Document, Entity, Relation
+from toll.models.text.studio_format import document_to_task, dumps_tasks
 
 TEXT = "Gunmen killed two guards in Kano on Friday, police said."
 
@@ -102,6 +102,6 @@ def test_truncated_file_is_reported_not_fatal(tmp_path, schema):
 
 
 def test_project_corpus_passes_the_check(repo):
-    from training.cli import main
+    from toll.training.cli import main
 
     assert main(["configs/default.yaml", "--check"]) == 0

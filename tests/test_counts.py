@@ -1,6 +1,6 @@
 import pytest
 
-from models.counts import normalize_count, victim_text
+from toll.models.counts import normalize_count, victim_text
 
 
 def c(value, low, high, qualifier):

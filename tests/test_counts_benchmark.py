@@ -1,4 +1,4 @@
-"""python -m eval.benchmarks.counts on answer keys written here (no MUC-4 text): alignment, scoring, output.
+"""python -m toll.eval.benchmarks.counts on answer keys written here (no MUC-4 text): alignment, scoring, output.
 
 The records imitate ``muc4_templates_with_casualties.jsonl``: a dateline, then wire copy, and templates
 whose victims carry a number (slot 21).
@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from eval.benchmarks import counts as bench
+from toll.eval.benchmarks import counts as bench
 
 TEXT = ("   PORT ELLIS, 4 MAR 91 (CITY RADIO) -- [TEXT] GUNMEN FIRED ON A FERRY AT DAWN. AT LEAST SIX "
         "DECKHANDS DIED AND TWO OTHER DECKHANDS WERE HURT. THE HARBOUR MASTER, LENA VOSS, WAS ALSO KILLED. "

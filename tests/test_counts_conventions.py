@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eval.benchmarks.markdown import read_section
-from models.counts import normalize_count
-from models.counts.conventions import CONVENTIONS, DEFAULT, describe, markdown_table
+from toll.eval.benchmarks.markdown import read_section
+from toll.models.counts import normalize_count
+from toll.models.counts.conventions import CONVENTIONS, DEFAULT, describe, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 # Words that make counts, so that generated spans exercise the rules rather than miss them.
@@ -31,7 +31,7 @@ spans = st.lists(st.sampled_from(PIECES), max_size=10).map(" ".join)
 def test_documented_table_is_what_the_normalizer_does(path, heading):
     section = read_section(ROOT / path, heading)
     assert section, f"{path} has no '## {heading}' section"
-    assert markdown_table() in section, f"{path} '## {heading}': paste `python -m models.counts` output"
+    assert markdown_table() in section, f"{path} '## {heading}': paste `python -m toll.models.counts` output"
 
 
 def test_default_convention_is_literal():
@@ -72,9 +72,9 @@ def test_capitals_never_change_the_reading(text):
 
 
 def test_records_read_counts_by_the_chosen_convention():
-    from models.document import Document, Entity
-    from models.records import casualty_records
-    from models.schema import Schema
+    from toll.models.text.document import Document, Entity
+    from toll.models.inference.records import casualty_records
+    from toll.models.text.schema import Schema
 
     text = "Dozens of people were killed in Kano."
     doc = Document("a", text, (Entity("c", 0, len("Dozens of people"), "KILLED"),), (), {})
@@ -83,7 +83,7 @@ def test_records_read_counts_by_the_chosen_convention():
 
 
 def test_toll_predict_offers_the_conventions():
-    from models.predict_cli import build_parser
+    from toll.models.inference.cli import build_parser
 
     assert build_parser().parse_args(["x.txt", "--model", "m", "--count-convention", "acled"]).count_convention == "acled"
     with pytest.raises(SystemExit):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from models.counts import normalize_count
+from toll.models.counts import normalize_count
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "tests" / "counts_phrases.yaml"

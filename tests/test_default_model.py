@@ -3,7 +3,7 @@ find the figures a reader finds. Slow: it needs the model of configs/default.yam
 
 import pytest
 
-from models.pipeline import Pipeline
+from toll.models.inference.pipeline import Pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ def test_torchrun_two_cpu_ranks_train_the_smoke_config(repo, tmp_path):
            "OMP_NUM_THREADS": "1",  # one core per rank
            "CUDA_VISIBLE_DEVICES": ""}  # CPU ranks even where a GPU is present: gloo
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "training.cli", "configs/smoke.yaml", "--output_dir", str(out)]
+               "-m", "toll.training.cli", "configs/smoke.yaml", "--output_dir", str(out)]
     proc = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "model written to" in proc.stdout
@@ -25,7 +25,7 @@ def test_torchrun_two_cpu_ranks_train_the_smoke_config(repo, tmp_path):
     assert training["tagger"]["world_size"] == 2
     assert training["relations"]["world_size"] == 2
 
-    from models.pipeline import Pipeline
+    from toll.models.inference.pipeline import Pipeline
 
     record = Pipeline.from_pretrained(out).predict_text("Gunmen killed two guards in Kano on Friday.")
     assert record["id"] == "0"

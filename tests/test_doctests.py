@@ -6,13 +6,13 @@ import pkgutil
 
 import pytest
 
-import eval
-import models
-import training
+import toll.eval
+import toll.models
+import toll.training
 
 
 def modules():
-    for package in (models, training, eval):
+    for package in (toll.models, toll.training, toll.eval):
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             yield info.name
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from models.encoders import resolve_encoder
-from models.errors import CorpusError
-from training.domain_pretraining import pretrain, text_windows, unlabeled_texts
-from training.readers.public import load_split
+from toll.models.networks.encoders import resolve_encoder
+from toll.models.common.errors import CorpusError
+from toll.training.domain_pretraining import pretrain, text_windows, unlabeled_texts
+from toll.training.corpus.readers.public import load_split
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_only_train_and_dev_text_is_read(re3d_available):
 
 @pytest.mark.slow
 def test_a_tiny_run_lowers_held_out_loss_and_leaves_an_encoder_the_tagger_loads(re3d_available, tmp_path):
-    from models.networks import load_token_classifier
+    from toll.models.networks.heads import load_token_classifier
 
     out = tmp_path / "encoder"
     facts = pretrain(out, corpora=["re3d-conflibert"], max_windows=48, batch_size=16,

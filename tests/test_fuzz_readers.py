@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.document import Document
-from models.errors import CorpusError, TollError
-from models.inputs import InputOptions, InputReport, read_inputs
-from models.studio_format import Problem, document_to_task, dumps_tasks, read_documents, task_to_document
+from toll.models.text.document import Document
+from toll.models.common.errors import CorpusError, TollError
+from toll.models.inference.inputs import InputOptions, InputReport, read_inputs
+from toll.models.text.validation import Problem
+from toll.models.text.studio_format import document_to_task, dumps_tasks, read_documents, task_to_document
 
 SURROGATE = re.compile("[\ud800-\udfff]")
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,7 +1,7 @@
 import pytest
 
-from models.errors import CorpusError
-from models.inline import parse_inline, to_inline
+from toll.models.common.errors import CorpusError
+from toll.models.text.inline import parse_inline, to_inline
 
 
 def test_inline_round_trip():

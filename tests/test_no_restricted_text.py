@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from models.errors import CorpusError
-from training.readers.locate import dataset_root
-from training.real_sources import re3d_items
+from toll.models.common.errors import CorpusError
+from toll.training.corpus.readers.locate import dataset_root
+from toll.training.corpus.real_sources import re3d_items
 
 ROOT = Path(__file__).resolve().parents[1]
 SHINGLE = 12

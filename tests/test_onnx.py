@@ -8,11 +8,11 @@ import torch
 
 pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
 
-from models.alignment import tokenize  # noqa: E402
-from models.backends import default_backend, load_backend  # noqa: E402
-from models.collate_relations import head_example_row, pad_relation_batch  # noqa: E402
-from models.onnx_backend import ensure_exported, is_current, onnx_dir, read_manifest  # noqa: E402
-from models.pipeline import Pipeline  # noqa: E402
+from toll.models.text.alignment import tokenize  # noqa: E402
+from toll.models.inference.backends import default_backend, load_backend  # noqa: E402
+from toll.models.networks.collate_relations import head_example_row, pad_relation_batch  # noqa: E402
+from toll.models.inference.onnx_backend import ensure_exported, is_current, onnx_dir, read_manifest  # noqa: E402
+from toll.models.inference.pipeline import Pipeline  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +23,8 @@ def exported(smoke_model):
 
 @pytest.fixture(scope="module")
 def test_split(repo):
-    from models.corpus import load_corpus
-    from models.schema import Schema
+    from toll.training.corpus.files import load_corpus
+    from toll.models.text.schema import Schema
 
     corpus = load_corpus(repo / "data/corpus", repo / "data/splits.json", Schema.load(), repo / "seeds")
     # the written articles: long, figure-dense texts on which the barely trained smoke model still
@@ -89,8 +89,8 @@ def test_fp32_onnx_logits_match_torch(backends, tokenizer, test_split):
 
 def test_fp32_onnx_relation_logits_match_torch(backends, exported, test_split):
     pipe = Pipeline.from_pretrained(exported, backend="torch")
-    from models.relation_inputs import build_head_examples
-    from models.sentences import sentence_spans
+    from toll.models.networks.relation_inputs import build_head_examples
+    from toll.models.text.sentences import sentence_spans
 
     special = (pipe.rel_tokenizer.cls_token_id, pipe.rel_tokenizer.sep_token_id)
     examples = []
@@ -157,15 +157,15 @@ def test_default_backend_follows_the_int8_rule():
 
 
 def test_export_only_command(exported, capsys):
-    from models.predict_cli import main
+    from toll.models.inference.cli import main
 
     assert main(["--export-only", "--model", str(exported)]) == 0
     assert "up to date" in capsys.readouterr().err
 
 
 def test_a_damaged_export_is_rebuilt_not_trusted(exported, tmp_path, capsys):
-    from models.onnx_backend import stale_reason
-    from models.predict_cli import main
+    from toll.models.inference.onnx_backend import stale_reason
+    from toll.models.inference.cli import main
 
     folder = onnx_dir(exported)
     whole = {f: (folder / f).stat().st_size for f in ("tagger.onnx", "relation.int8.onnx")}

@@ -9,16 +9,16 @@ import math
 import pytest
 import torch
 
-from models.alignment import IGNORE, tokenize
-from models.document import Document, Entity
-from models.errors import ConfigError, CorpusError
-from training.config import load_train_config
-from training.features import FeatureReport, tagger_features
-from training.partial_labels import (ALLOWED, PartialLabelCollator, PartialLabelTrainer, partial_label_loss,
+from toll.models.text.alignment import IGNORE, tokenize
+from toll.models.text.document import Document, Entity
+from toll.models.common.errors import ConfigError, CorpusError
+from toll.training.config import load_train_config
+from toll.training.features import FeatureReport, tagger_features
+from toll.training.partial_labels import (ALLOWED, PartialLabelCollator, PartialLabelTrainer, partial_label_loss,
                                      tag_names)
-from training.public_data import load_public_sources
-from training.readers import dataset_root
-from training.train import masks_unannotated
+from toll.training.corpus.public_data import load_public_sources
+from toll.training.corpus.readers import dataset_root
+from toll.training.train import masks_unannotated
 
 TEXT = "Islamic State gunmen killed 18 villagers in Aleppo on Friday, officials said."
 ACTOR = Entity("a1", 0, len("Islamic State gunmen"), "ACTOR")
@@ -151,8 +151,8 @@ def test_collator_pads_allowed_tags_like_labels(tokenizer):
 def tiny_trainer(tmp_path_factory, schema):
     from transformers import TrainingArguments
 
-    from models.encoders import resolve_encoder
-    from models.networks import load_token_classifier
+    from toll.models.networks.encoders import resolve_encoder
+    from toll.models.networks.heads import load_token_classifier
 
     torch.manual_seed(0)
     model = load_token_classifier(resolve_encoder("bundled:minilm-l6"), list(schema.iob2_labels())).eval()
@@ -258,9 +258,9 @@ def test_full_config_sources_load_with_their_limits(repo, schema):
 def test_training_with_public_documents_end_to_end(repo, tmp_path):
     """smoke.yaml plus a few public documents: train (masked) -> plain model directory -> predict."""
     _datasets_or_skip()
-    from models.networks import load_token_classifier
-    from models.pipeline import Pipeline
-    from training.train import train
+    from toll.models.networks.heads import load_token_classifier
+    from toll.models.inference.pipeline import Pipeline
+    from toll.training.train import train
 
     out = tmp_path / "model"
     cfg = load_train_config(repo / "configs" / "smoke.yaml", [

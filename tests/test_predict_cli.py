@@ -3,8 +3,8 @@
 import json
 
 
-from models.outputs import partial_path
-from models.predict_cli import main
+from toll.models.inference.outputs import partial_path
+from toll.models.inference.cli import main
 
 
 def run(capsys, *argv):

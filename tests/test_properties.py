@@ -5,11 +5,11 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.alignment import make_windows, spans_from_word_tags, tokenize, word_tags
-from models.counts import normalize_count
-from models.document import Document, Entity
-from models.sentences import sentence_spans
-from models.studio_format import document_to_task, task_to_document
+from toll.models.text.alignment import make_windows, spans_from_word_tags, tokenize, word_tags
+from toll.models.counts import normalize_count
+from toll.models.text.document import Document, Entity
+from toll.models.text.sentences import sentence_spans
+from toll.models.text.studio_format import document_to_task, task_to_document
 
 ALPHABET = string.ascii_letters + string.digits + " .,;:-'\"\n()é中ا"
 texts = st.text(alphabet=ALPHABET, max_size=300)

@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("ray", reason="ray is not installed (pip install -e '.[ray]')")
 pytest.importorskip("ray.data", reason="ray[data] is not installed (pip install -e '.[ray]')")
 
-from models.predict_cli import main  # noqa: E402
+from toll.models.inference.cli import main  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a local Ray, two actors each loading the model: ~40 s
 

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from models.document import Document, Entity, Relation
-from models.errors import ConfigError, CorpusError
-from models.schema import Schema
-from models.validation import check_document
-from training.readers import (
+from toll.models.text.document import Document, Entity, Relation
+from toll.models.common.errors import ConfigError, CorpusError
+from toll.models.text.schema import Schema
+from toll.models.text.validation import check_document
+from toll.training.corpus.readers import (
     apply_mapping, dataset_root, default_mapping, load_mapping, read_conflibert_muc4,
     read_conflibert_re3d, read_muc4_templates, read_polnear, read_re3d,
 )
-from training.readers import muc4, polnear, re3d
-from training.readers.mapping import MAPPINGS_DIR, LabelMapping
-from training.readers.muc4 import fill_counts
+from toll.training.corpus.readers import muc4, polnear, re3d
+from toll.training.corpus.readers.mapping import MAPPINGS_DIR, LabelMapping
+from toll.training.corpus.readers.muc4 import fill_counts
 
 SKIP = "../shared/datasets not found: set TOLL_DATASETS"
 CASUALTY = {"KILLED", "INJURED", "CASUALTIES"}

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from models.corpus import load_corpus, read_splits
-from models.schema import Schema
-from training import annotation_batches as batches
-from training.data_cli import main as toll_data
-from training.real_sources import RealItem
-from training.real_splits import incident_groups, kind
-from training.splits import stale_checksums
+from toll.training.corpus.files import load_corpus, read_splits
+from toll.models.text.schema import Schema
+from toll.training.corpus import annotation_batches as batches
+from toll.training.corpus.cli import main as toll_data
+from toll.training.corpus.real_sources import RealItem
+from toll.training.corpus.real_splits import incident_groups, kind
+from toll.training.corpus.splits import stale_checksums
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = Schema.load()
@@ -68,7 +68,7 @@ def test_standoff_with_another_text_is_refused_and_without_its_dataset_is_skippe
     assert any("SHA-256 differs" in str(p) for p in changed.problems)
 
     def absent(rec):
-        from models.errors import CorpusError
+        from toll.models.common.errors import CorpusError
         raise CorpusError("dataset 'muc4' not found")
     missing = load_corpus(corpus, splits, SCHEMA, standoff=standoff, standoff_text=absent)
     assert missing.problems == [] and missing.splits["train"] == []
@@ -111,7 +111,7 @@ def test_committed_splits_are_frozen_and_real():
 
 
 def test_items_of_one_incident_are_grouped():
-    from models.document import Document, Entity
+    from toll.models.text.document import Document, Entity
 
     def doc(i, date, place):
         text = f"A bomb in {place} killed 3."
@@ -124,7 +124,7 @@ def test_items_of_one_incident_are_grouped():
 
 @pytest.mark.parametrize("content", ["[1, 2]", "[" * 100000, '{"id": 1' + "0" * 5000 + "}", "\"text\""])
 def test_a_broken_standoff_record_is_a_problem_not_a_crash(tmp_path, content):
-    from models.corpus import load_standoff_dir
+    from toll.training.corpus.files import load_standoff_dir
 
     (tmp_path / "x.json").write_text(content)
     problems: list = []

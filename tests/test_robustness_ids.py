@@ -4,8 +4,8 @@ import io
 import json
 import sys
 
-from models.outputs import partial_path
-from models.predict_cli import main
+from toll.models.inference.outputs import partial_path
+from toll.models.inference.cli import main
 
 
 def jsonl(path, *ids):

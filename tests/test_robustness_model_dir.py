@@ -5,11 +5,11 @@ import shutil
 
 import pytest
 
-from models.errors import ModelDirError
-from models.model_dir import MANIFEST, check_model_dir, listed_files
-from models.outputs import partial_path
-from models.pipeline import Pipeline
-from models.predict_cli import main
+from toll.models.common.errors import ModelDirError
+from toll.models.inference.model_dir import MANIFEST, check_model_dir, listed_files
+from toll.models.inference.outputs import partial_path
+from toll.models.inference.pipeline import Pipeline
+from toll.models.inference.cli import main
 
 
 @pytest.fixture

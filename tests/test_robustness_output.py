@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from models.document import Document, Entity
-from models.outputs import JsonlWriter, partial_path
-from models.predict_cli import main
-from models.records import casualty_records, toll_groups
+from toll.models.text.document import Document, Entity
+from toll.models.inference.outputs import JsonlWriter, partial_path
+from toll.models.inference.cli import main
+from toll.models.inference.records import casualty_records, toll_groups
 
 
 def figures(n: int) -> list[dict]:
@@ -62,7 +62,7 @@ def test_conflict_groups_on_a_document():
     entities = [Entity("T1", *span("12 people"), "KILLED"), Entity("T2", *span("3 soldiers"), "INJURED"),
                 Entity("T3", *span("15 people"), "KILLED"), Entity("T4", *span("12 people", 60), "KILLED"),
                 Entity("T5", *span("two"), "INJURED")]
-    from models.schema import Schema
+    from toll.models.text.schema import Schema
 
     tolls = toll_groups(casualty_records(Document("d", text, tuple(entities)), Schema.load()))
     view = [(t["type"], t["count"]["value"], t["victim"], t["mentions"], t["conflict_group"]) for t in tolls]

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.studio.backend import MAX_BODY_MB, BadRequest, TollBackend, make_server
+from toll.training.corpus.studio.backend import MAX_BODY_MB, BadRequest, TollBackend, make_server
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -47,7 +47,7 @@ SENTENCES = [
 def served(smoke_model, tmp_path_factory):
     """``toll-studio serve --model SMOKE --port 0``: yields (pid, port); stopped at the end."""
     log = (tmp_path_factory.mktemp("serve") / "stderr.log").open("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "training.studio.cli", "serve", "--model", str(smoke_model),
+    proc = subprocess.Popen([sys.executable, "-m", "toll.training.corpus.studio.cli", "serve", "--model", str(smoke_model),
                              "--host", HOST, "--port", "0"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True)
     try:

@@ -26,15 +26,15 @@ from pathlib import Path
 
 import pytest
 
-from models.document import Document
-from models.pipeline import Pipeline, Prediction
-from models.schema import Schema
-from models.studio_format import document_to_task, labeling_config, read_documents, task_to_document
-from training.studio import predictions, projects
-from training.studio.backend import TollBackend, make_server
-from training.studio.cli import main
-from training.studio.connection import resolve_settings
-from training.studio.pull import pull_tasks
+from toll.models.text.document import Document
+from toll.models.inference.pipeline import Pipeline, Prediction
+from toll.models.text.schema import Schema
+from toll.models.text.studio_format import document_to_task, labeling_config, read_documents, task_to_document
+from toll.training.corpus.studio import predictions, projects
+from toll.training.corpus.studio.backend import TollBackend, make_server
+from toll.training.corpus.studio.cli import main
+from toll.training.corpus.studio.connection import resolve_settings
+from toll.training.corpus.studio.pull import pull_tasks
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import studio_server  # noqa: E402
@@ -324,7 +324,7 @@ def client(studio):
 @pytest.fixture(autouse=True)
 def push_locks_in_tmp(tmp_path, monkeypatch):
     """Push lock files go to the test's folder, not the system's temporary folder."""
-    from training.studio import lock
+    from toll.training.corpus.studio import lock
 
     monkeypatch.setattr(lock, "LOCK_DIR", tmp_path)
 
@@ -638,7 +638,7 @@ def test_two_pushes_at_once_create_each_task_once(studio_env, client, capfd, smo
                                                   monkeypatch):
     """Each push waits, before predicting, until the other has read the project too (or waits for
     the lock, or has finished): without the lock both would plan the same five new tasks."""
-    from training.studio import export, lock
+    from toll.training.corpus.studio import export, lock
 
     arrived: dict[str, str] = {}  # thread name -> "read the project" | "waiting for the lock" | "done"
     changed = threading.Condition()
@@ -689,7 +689,7 @@ def test_two_pushes_at_once_create_each_task_once(studio_env, client, capfd, smo
 @pytest.mark.slow
 def test_a_task_made_since_the_plan_is_not_made_again(studio_env, client, capfd, tmp_path):
     """The look-up right before each import guards against pushes from other machines."""
-    from training.studio.push import PushReport, plan_push, push_plan
+    from toll.training.corpus.studio.push import PushReport, plan_push, push_plan
 
     run_cli(["init", "--project", "late look-up"], capfd)
     project = projects.find_projects(client, "late look-up")[0]
@@ -740,7 +740,7 @@ def test_an_article_in_the_corpus_goes_with_its_annotation_and_pulls_back_unchan
 @pytest.mark.slow
 def test_ctrl_c_during_a_push_says_how_many_tasks_exist_and_a_second_push_finishes(
         studio_env, client, capfd, smoke_model, tmp_path, monkeypatch):
-    from training.studio import push
+    from toll.training.corpus.studio import push
 
     class InterruptedOracle(OraclePipeline):
         calls = 0

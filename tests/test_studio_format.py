@@ -1,9 +1,9 @@
 
 import pytest
 
-from models.document import Document, Entity, Relation
-from models.errors import CorpusError
-from models.studio_format import (document_to_task, dumps_tasks, labeling_config, read_documents,
+from toll.models.text.document import Document, Entity, Relation
+from toll.models.common.errors import CorpusError
+from toll.models.text.studio_format import (document_to_task, dumps_tasks, labeling_config, read_documents,
                                   task_to_document)
 
 TEXT = "Gunmen killed two guards in Kano, police said."

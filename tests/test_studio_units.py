@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from models.document import Document
-from models.studio_format import task_to_document
-from training.studio.cli import main
-from training.studio.connection import StudioError, resolve_settings
-from training.studio.predictions import model_version
-from training.studio.pull import pull_tasks
-from training.studio.push import file_article_id, name_file_articles, plan_push
+from toll.models.text.document import Document
+from toll.models.text.studio_format import task_to_document
+from toll.training.corpus.studio.cli import main
+from toll.training.corpus.studio.connection import StudioError, resolve_settings
+from toll.training.corpus.studio.predictions import model_version
+from toll.training.corpus.studio.pull import pull_tasks
+from toll.training.corpus.studio.push import file_article_id, name_file_articles, plan_push
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT = "Gunmen killed two guards in Kano, police said."
@@ -229,9 +229,9 @@ def test_a_personal_access_token_sent_to_another_web_server_is_one_error_line(no
 # -- standoff articles (MUC-4, BBC Online) through push and pull ----------------------------------
 
 def test_a_pulled_standoff_task_becomes_a_standoff_record_without_text(tmp_path):
-    from models.schema import Schema
-    from models.standoff import sha256
-    from training.studio.pull import pull_tasks
+    from toll.models.text.schema import Schema
+    from toll.models.text.standoff import sha256
+    from toll.training.corpus.studio.pull import pull_tasks
 
     text = "GUNMEN KILLED TWO GUARDS IN KANO."
     task = {"id": 7, "data": {"text": text, "article_id": "muc4-x-0001", "standoff": "muc4", "id": "X-0001",
@@ -253,8 +253,8 @@ def test_a_pulled_standoff_task_becomes_a_standoff_record_without_text(tmp_path)
 
 
 def test_a_pushed_standoff_article_carries_its_dataset_fields():
-    from models.document import Document
-    from training.studio.push import new_task
+    from toll.models.text.document import Document
+    from toll.training.corpus.studio.push import new_task
 
     doc = Document("muc4-x-0001", "TWO DIED.", (), (), {"data": {"standoff": "muc4", "id": "X-0001",
                                                                  "origin": "muc4", "article_id": "muc4-x-0001"}})
@@ -263,7 +263,7 @@ def test_a_pushed_standoff_article_carries_its_dataset_fields():
 
 
 def test_the_corpus_standoff_folder_is_read_as_articles_to_push(repo):
-    from training.studio.push import is_standoff_input, read_standoff_articles
+    from toll.training.corpus.studio.push import is_standoff_input, read_standoff_articles
 
     folder = repo / "data" / "standoff"
     assert is_standoff_input(folder) and not is_standoff_input(repo / "data" / "corpus")

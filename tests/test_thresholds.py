@@ -5,11 +5,11 @@ import shutil
 
 import pytest
 
-from models.document import Document, Entity, Relation
-from models.errors import ModelDirError
-from models.pipeline import Pipeline, Prediction
-from models.thresholds import DecisionThresholds
-from training.thresholds import GRID, tune_thresholds
+from toll.models.text.document import Document, Entity, Relation
+from toll.models.common.errors import ModelDirError
+from toll.models.inference.pipeline import Pipeline, Prediction
+from toll.models.inference.thresholds import DecisionThresholds
+from toll.training.threshold_tuning import GRID, tune_thresholds
 
 TEXT = "Gunmen killed two guards in Kano, police said."
 GOLD = Document("d", TEXT, (Entity("c", 14, 24, "KILLED"), Entity("a", 0, 6, "ACTOR"),

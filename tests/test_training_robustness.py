@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 
 def train_cmd(repo, out, *extra):
-    return [sys.executable, "-m", "training.cli", str(repo / "configs" / "smoke.yaml"), "--output_dir", str(out), *extra]
+    return [sys.executable, "-m", "toll.training.cli", str(repo / "configs" / "smoke.yaml"), "--output_dir", str(out), *extra]
 
 
 def dev_metrics(model_dir: Path) -> dict:
@@ -57,7 +57,7 @@ def test_killed_run_resumes_to_the_same_metrics(repo, tmp_path, smoke_model):
 
 
 def test_evaluation_is_deterministic(repo, tmp_path, smoke_model):
-    from eval.cli import main
+    from toll.eval.cli import main
 
     outs = []
     for name in ("a", "b"):

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from models.errors import ModelDirError
-from models.model_dir import check_model_dir
-from models.pipeline import Pipeline
+from toll.models.common.errors import ModelDirError
+from toll.models.inference.model_dir import check_model_dir
+from toll.models.inference.pipeline import Pipeline
 
 
 def test_model_directory_is_self_contained(smoke_model, schema):

@@ -11,14 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from models.errors import run_command
+from toll.models.common.errors import run_command
 
 
 def check_corpus(config) -> int:
     """Print every corpus problem and the counts per split; 0 when the corpus is clean."""
-    from models.corpus import label_counts
-    from training.project_corpus import load_project_corpus
-    from models.schema import Schema
+    from toll.training.corpus.files import label_counts
+    from toll.training.corpus.project import load_project_corpus
+    from toll.models.text.schema import Schema
 
     schema = Schema.load(config.schema_path)
     corpus = load_project_corpus(config.data, schema)
@@ -28,7 +28,7 @@ def check_corpus(config) -> int:
         print("  entities:  " + ", ".join(f"{k} {entities.get(k, 0)}" for k in schema.entity_labels))
         print("  relations: " + ", ".join(f"{k} {relations.get(k, 0)}" for k in schema.relation_labels))
     if config.data.public:
-        from training.public_data import load_public_sources
+        from toll.training.corpus.public_data import load_public_sources
 
         for source, docs in load_public_sources(config.data, schema):
             entities, _ = label_counts(docs)
@@ -52,12 +52,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args: argparse.Namespace, overrides: list[str]) -> int:
-    from training.config import load_train_config
+    from toll.training.config import load_train_config
 
     config = load_train_config(args.config, overrides)
     if args.check:
         return check_corpus(config)
-    from training.train import train
+    from toll.training.train import train
 
     out = train(config, resume=args.resume)
     print(f"model written to {out}")

@@ -12,7 +12,7 @@ from typing import Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from models.yaml_config import load_config
+from toll.models.common.yaml_config import load_config
 
 
 class Strict(BaseModel):

@@ -1,6 +1,6 @@
 """Domain-adaptive pretraining: continue the encoder's masked-language-model training on conflict news.
 
-``python -m training.domain_pretraining --out runs/dapt/encoder`` reads the unlabeled text of the
+``python -m toll.training.domain_pretraining --out runs/dapt/encoder`` reads the unlabeled text of the
 public corpora's **train and dev** splits (re3d and MUC-4 as ConfliBERT splits them, PolNeAR; no
 test text is ever read, so test scores stay honest), cuts it into windows of at most
 ``--max-tokens`` word pieces, and trains ``AutoModelForMaskedLM`` on 15% masked word pieces with the
@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from models.atomic import atomic_write_text, replace_dir
-from models.encoders import resolve_encoder
-from models.errors import CorpusError, run_command
-from training.readers.public import Corpus, load_split
+from toll.models.common.atomic import atomic_write_text, replace_dir
+from toll.models.networks.encoders import resolve_encoder
+from toll.models.common.errors import CorpusError, run_command
+from toll.training.corpus.readers.public import Corpus, load_split
 
 CORPORA: tuple[Corpus, ...] = ("re3d-conflibert", "muc4-conflibert", "polnear")
 SPLITS = ("train", "dev")
@@ -94,7 +94,7 @@ def pretrain(out: Path, encoder: str = "bundled:minilm-l6", data_dir: str | None
     from transformers import (AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLanguageModeling,
                               Trainer, TrainingArguments, set_seed)
 
-    from training.trainer_setup import resolve_precision
+    from toll.training.trainer_setup import resolve_precision
 
     set_seed(seed)
     path = resolve_encoder(encoder)
@@ -153,7 +153,7 @@ def pretrain(out: Path, encoder: str = "bundled:minilm-l6", data_dir: str | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.domain_pretraining",
+    parser = argparse.ArgumentParser(prog="python -m toll.training.domain_pretraining",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="the folder for the adapted encoder")
     parser.add_argument("--encoder", default="bundled:minilm-l6", help="the encoder to adapt")

@@ -1,6 +1,6 @@
 """Documents -> model inputs for the tagger and the relation classifier.
 
-Both use the shared pure functions of :mod:`models.alignment` and :mod:`models.relation_inputs`,
+Both use the shared pure functions of :mod:`toll.models.text.alignment` and :mod:`toll.models.networks.relation_inputs`,
 the same ones inference uses.
 """
 
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.alignment import (IGNORE, AlignmentReport, case_marker_id, make_windows, tokenize,
+from toll.models.text.alignment import (IGNORE, AlignmentReport, case_marker_id, make_windows, tokenize,
                               window_token_labels, word_tags)
-from models.document import Document
-from models.relation_inputs import CandidateStats, build_head_examples
-from models.schema import Schema
-from models.sentences import sentence_spans
-from models.collate_relations import head_example_row
-from training.partial_labels import ALLOWED, rules_out_a_tag, unannotated_labels, word_allowed_tags
+from toll.models.text.document import Document
+from toll.models.networks.relation_inputs import CandidateStats, build_head_examples
+from toll.models.text.schema import Schema
+from toll.models.text.sentences import sentence_spans
+from toll.models.networks.collate_relations import head_example_row
+from toll.training.partial_labels import ALLOWED, rules_out_a_tag, unannotated_labels, word_allowed_tags
 
 
 @dataclass
@@ -34,7 +34,7 @@ def tagger_features(
     """One row per window: ``input_ids``, ``labels`` (IOB2 ids on first subwords, else -100).
 
     With ``mask_unannotated`` every row also has ``allowed_tags``: per token the bitmask of the
-    tags it may have (:mod:`training.partial_labels`; 0 where ``labels`` is -100). For the
+    tags it may have (:mod:`toll.training.partial_labels`; 0 where ``labels`` is -100). For the
     project's documents that is the one gold tag; for a document that leaves schema labels
     unannotated (``meta["annotated_labels"]``) an unmarked word may also be any tag of those, and
     its windows that allow every tag everywhere are left out (they teach nothing). ``labels`` stay

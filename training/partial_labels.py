@@ -15,7 +15,7 @@ one allowed tag it is cross-entropy), averaged over the words whose set excludes
 a word allowed every tag says nothing and is left out, like a ``-100`` label. Sets travel as one
 int per token, a bitmask over the model's tag ids (``0`` where the token carries no label).
 
->>> from models.schema import Schema
+>>> from toll.models.text.schema import Schema
 >>> schema = Schema.load()
 >>> tags = ["B-LOCATION", "O", "O"]   # "Aleppo was shelled"; re3d annotates LOCATION, DATE, WEAPON
 >>> sets = word_allowed_tags(tags, ["LOCATION", "DATE", "WEAPON"], schema)
@@ -34,9 +34,9 @@ from typing import Sequence
 import torch
 from transformers import DataCollatorForTokenClassification, Trainer
 
-from models.document import Document
-from models.errors import ConfigError
-from models.schema import Schema
+from toll.models.text.document import Document
+from toll.models.common.errors import ConfigError
+from toll.models.text.schema import Schema
 
 ALLOWED = "allowed_tags"  # the dataset column and batch key
 

@@ -20,19 +20,19 @@ from datasets import Dataset
 from transformers import DataCollatorForTokenClassification, Trainer, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
-from models.alignment import CASE_MARKER
-from models.encoders import resolve_encoder
-from models.errors import ConfigError, CorpusError
-from models.model_dir import ModelLabels
-from models.networks import MarkerRelationModel, load_token_classifier
-from models.schema import Schema
-from models.collate_relations import RelationCollator
-from training.project_corpus import load_project_corpus
-from training.config import TrainConfig
-from training.features import FeatureReport, relation_features, tagger_features
-from training.partial_labels import ALLOWED, PartialLabelCollator, PartialLabelTrainer, unannotated_labels
-from training.public_data import load_public_sources, source_summary
-from training.trainer_setup import (make_trainer, relation_metrics, resolve_precision, tagger_metrics,
+from toll.models.text.alignment import CASE_MARKER
+from toll.models.networks.encoders import resolve_encoder
+from toll.models.common.errors import ConfigError, CorpusError
+from toll.models.inference.model_dir import ModelLabels
+from toll.models.networks.heads import MarkerRelationModel, load_token_classifier
+from toll.models.text.schema import Schema
+from toll.models.networks.collate_relations import RelationCollator
+from toll.training.corpus.project import load_project_corpus
+from toll.training.config import TrainConfig
+from toll.training.features import FeatureReport, relation_features, tagger_features
+from toll.training.partial_labels import ALLOWED, PartialLabelCollator, PartialLabelTrainer, unannotated_labels
+from toll.training.corpus.public_data import load_public_sources, source_summary
+from toll.training.trainer_setup import (make_trainer, relation_metrics, resolve_precision, tagger_metrics,
                                     training_arguments)
 
 
@@ -84,7 +84,7 @@ def train_tagger(config: TrainConfig, schema: Schema, train_docs, dev_docs, stag
     """Fine-tune the tagger on ``train_docs`` plus the ``(source, documents)`` pairs of ``public``.
 
     With ``partial_annotation: mask`` and a public document that leaves labels unannotated, the
-    rows carry ``allowed_tags`` and the partial-label loss trains (:mod:`training.partial_labels`);
+    rows carry ``allowed_tags`` and the partial-label loss trains (:mod:`toll.training.partial_labels`);
     otherwise (``as_o``, or no such document) the rows and the ``Trainer`` are the plain ones.
     """
     tokenizer = tagger_tokenizer(config)
@@ -172,7 +172,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         config, schema, train_docs, dev_docs, work / "relation", resume)
     total = time.perf_counter() - started
     if tagger_trainer.is_world_process_zero():
-        from training.model_card import machine, source_counts, write_model_dir
+        from toll.training.model_writer import machine, source_counts, write_model_dir
 
         write_model_dir(out, config, schema, tagger_trainer.model, tag_tokenizer, rel_trainer.model,
                         rel_tokenizer, {"tagger": tagger_result, "relations": rel_result,

@@ -8,14 +8,14 @@ import numpy as np
 import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
-from models.scoring import relation_class_scores, strict_entity_scores
-from training.config import OptimConfig, TrainConfig
+from toll.models.scoring import relation_class_scores, strict_entity_scores
+from toll.training.config import OptimConfig, TrainConfig
 
 
 def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, group_by_length: bool,
                        remove_unused_columns: bool = True) -> TrainingArguments:
     """``remove_unused_columns=False`` when the batches carry inputs the model's ``forward`` does not
-    take (``allowed_tags`` for :class:`training.partial_labels.PartialLabelTrainer`)."""
+    take (``allowed_tags`` for :class:`toll.training.partial_labels.PartialLabelTrainer`)."""
     strategy = "steps" if optim.save_steps else "epoch"
     return TrainingArguments(
         output_dir=work_dir,

@@ -23,11 +23,11 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
-from models.document import Document, Entity, Relation
-from models.pipeline import Prediction
-from models.records import casualty_records, toll_groups
-from models.schema import Schema
-from models.sentences import sentence_index, sentence_spans
+from toll.models.text.document import Document, Entity, Relation
+from toll.models.inference.pipeline import Prediction
+from toll.models.inference.records import casualty_records, toll_groups
+from toll.models.text.schema import Schema
+from toll.models.text.sentences import sentence_index, sentence_spans
 
 MAX_GAP = 60  # characters between a count and its cue word
 
@@ -245,7 +245,7 @@ class RuleBaseline:
 
     def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float | None = None,
                           entities_given: bool = False) -> Iterator[Prediction]:
-        """Like :meth:`models.pipeline.Pipeline.predict_documents`; scores are all 1.0, so
+        """Like :meth:`toll.models.inference.pipeline.Pipeline.predict_documents`; scores are all 1.0, so
         ``min_score`` and ``chunk_size`` change nothing."""
         for doc in docs:
             sentences = sentence_spans(doc.text)

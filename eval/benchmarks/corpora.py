@@ -2,7 +2,7 @@
 (:func:`positive_sentences`, :func:`oversample`) and how spans are read as tags over the corpora's own
 tokens (whitespace-separated words) for scoring.
 
-The splits themselves come from :func:`training.readers.public.load_split`.
+The splits themselves come from :func:`toll.training.corpus.readers.public.load_split`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import replace
 from typing import Sequence
 
-from models.document import Document
-from models.sentences import sentence_spans
+from toll.models.text.document import Document
+from toll.models.text.sentences import sentence_spans
 
 _WORD = re.compile(r"\S+")
 
@@ -24,7 +24,7 @@ def word_tags(doc: Document, entities=None) -> list[str]:
 
     A word takes the label of the first entity that overlaps it; ``B-`` where that entity starts.
 
-    >>> from models.document import Entity
+    >>> from toll.models.text.document import Entity
     >>> doc = Document("d", "Carter thanked the United States .",
     ...                (Entity("T1", 0, 6, "Person"), Entity("T2", 15, 32, "Organisation")))
     >>> word_tags(doc)
@@ -46,7 +46,7 @@ def oversample(docs: Sequence[Document], below: int, max_repeats: int = 4) -> li
     """Each document repeated ``ceil(below / n)`` times (at most ``max_repeats``) where ``n`` is the
     training count of its rarest label, when that count is under ``below``.
 
-    >>> from models.document import Entity
+    >>> from toll.models.text.document import Entity
     >>> rare = Document("r", "x", (Entity("T1", 0, 1, "Money"),))
     >>> common = [Document(str(i), "y", (Entity("T1", 0, 1, "Person"),)) for i in range(9)]
     >>> [d.id for d in oversample([rare, *common], below=3)]
@@ -68,7 +68,7 @@ def positive_sentences(docs: Sequence[Document], negatives_kept: float) -> list[
     documents (MUC-4: most sentences of an article fill no role), so the tagger is not taught
     mostly ``O`` windows. Sentences that a span crosses stay together.
 
-    >>> from models.document import Entity
+    >>> from toll.models.text.document import Entity
     >>> doc = Document("d", "Rebels attacked. Rain fell. Police fired.", (Entity("T1", 0, 6, "PerpOrg"),))
     >>> [(d.id, d.text, [d.span_text(e) for e in d.entities]) for d in positive_sentences([doc], 0.5)]
     [('d/0', 'Rebels attacked.', ['Rebels']), ('d/2', 'Police fired.', [])]

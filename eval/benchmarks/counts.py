@@ -1,9 +1,9 @@
 """Count normalization measured: exact match against MUC-4's answer keys, and on the phrase table.
 
-``python -m eval.benchmarks.counts [--baseline PATH] [--table PATH]``
+``python -m toll.eval.benchmarks.counts [--baseline PATH] [--table PATH]``
 
 **MUC-4 answer keys.** ``muc4_templates_with_casualties.jsonl`` (``$TOLL_DATASETS/muc4`` or
-``../shared/datasets/muc4``, :func:`training.readers.locate.dataset_root`), the documents of GTT's
+``../shared/datasets/muc4``, :func:`toll.training.corpus.readers.locate.dataset_root`), the documents of GTT's
 train folder (``record["split"] == "dev"``). Each victim of a key template whose number (slot 21,
 ``HUM TGT: NUMBER``) is a plain integer is one key (the same victim and number in two templates of
 one document count once). A key is *aligned* when one of its victim strings occurs in the body
@@ -37,9 +37,9 @@ from typing import Callable, Iterable, Iterator
 
 import yaml
 
-from models.errors import CorpusError
-from training.readers.locate import dataset_root
-from training.readers.muc4 import _HEADER, find_all
+from toll.models.common.errors import CorpusError
+from toll.training.corpus.readers.locate import dataset_root
+from toll.training.corpus.readers.muc4 import _HEADER, find_all
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE = REPO / "tests" / "counts_phrases.yaml"
@@ -191,7 +191,7 @@ def load_normalizer(path: str | Path | None, convention: str = "literal") -> Nor
     A module without conventions (the version before them) gives None for ``acled``.
     """
     if path is None:
-        from models.counts import normalize_count
+        from toll.models.counts import normalize_count
     else:
         spec = importlib.util.spec_from_file_location(f"counts_at_{abs(hash(str(path)))}", path)
         if spec is None or spec.loader is None:
@@ -246,7 +246,7 @@ def report(baseline: str | None, table: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.benchmarks.counts", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m toll.eval.benchmarks.counts", description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", help="another counts module to measure beside the current one")
     parser.add_argument("--table", default=str(TABLE), help="the phrase table (default: %(default)s)")
     args = parser.parse_args(argv)

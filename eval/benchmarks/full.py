@@ -1,11 +1,11 @@
 """Does ``configs/full.yaml`` beat ``configs/default.yaml``? Trained models side by side on the
 project's test split and on the public test splits none of them trained on.
 
-``python -m eval.benchmarks.full --model default=runs/default/model --model full=runs/full/model
+``python -m toll.eval.benchmarks.full --model default=runs/default/model --model full=runs/full/model
 --model full-as_o=runs/full-as_o/model --out runs/benchmarks/full --write eval/benchmarks/README.md``
 
-- the project's test split: the columns of the baselines table (:data:`eval.baselines.run.COLUMNS`),
-  scored by :func:`eval.evaluate.evaluate`, the function ``toll-eval`` uses;
+- the project's test split: the columns of the baselines table (:data:`toll.eval.baselines.run.COLUMNS`),
+  scored by :func:`toll.eval.evaluate.evaluate`, the function ``toll-eval`` uses;
 - PolNeAR test (84 articles): exact-span P/R/F1 of SOURCE, the one label PolNeAR marks exhaustively;
 - MUC-4 test (200 articles): recall of the casualty spans located from the answer keys, exact
   (bounds and label) and found (an overlapping casualty span of any type). MUC-4 keys only the
@@ -23,8 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-from models.errors import TollError, run_command
-from models.scoring import exact_counts, prf
+from toll.models.common.errors import TollError, run_command
+from toll.models.scoring import exact_counts, prf
 
 HEADING = "configs/full.yaml against configs/default.yaml"
 CASUALTY = {"KILLED", "INJURED", "CASUALTIES"}
@@ -45,8 +45,8 @@ def parse_model(spec: str) -> tuple[str, Path]:
 
 def public_tests(schema) -> dict[str, list]:
     """The mapped test documents of PolNeAR and MUC-4 (from ``$TOLL_DATASETS`` or ``../shared/datasets``)."""
-    from training.config import DataConfig
-    from training.public_data import load_public_sources
+    from toll.training.config import DataConfig
+    from toll.training.corpus.public_data import load_public_sources
 
     data = DataConfig(public=[{"corpus": "polnear", "split": "test"}, {"corpus": "muc4", "split": "test"}])
     return {source.corpus: docs for source, docs in load_public_sources(data, schema)}
@@ -54,7 +54,7 @@ def public_tests(schema) -> dict[str, list]:
 
 def trained_on_test(model_dir: Path) -> set[str]:
     """The corpora whose test documents the model's training config included."""
-    from models.yaml_config import read_yaml
+    from toll.models.common.yaml_config import read_yaml
 
     public = (read_yaml(model_dir / "config.yaml").get("data") or {}).get("public") or []
     return {p["corpus"] for p in public if p.get("split") in ("test", "all")}
@@ -71,7 +71,7 @@ def polnear_scores(gold: list, pred: list) -> dict:
 def muc4_recall(gold: list, pred: list) -> dict:
     """Recall of the keyed casualty spans: exact, and found by an overlapping casualty span.
 
-    >>> from models.document import Document, Entity
+    >>> from toll.models.text.document import Document, Entity
     >>> g = Document("d", "Terrorists killed five peasants and two soldiers.",
     ...              (Entity("a", 18, 31, "KILLED"), Entity("b", 36, 48, "KILLED")))
     >>> p = g.with_annotations([Entity("x", 18, 31, "KILLED"), Entity("y", 40, 48, "INJURED")])
@@ -93,8 +93,8 @@ def muc4_recall(gold: list, pred: list) -> dict:
 
 
 def score_model(name: str, model_dir: Path, gold: list, public: dict[str, list], bootstrap: int, log) -> dict:
-    from eval.evaluate import evaluate
-    from models.pipeline import Pipeline
+    from toll.eval.evaluate import evaluate
+    from toll.models.inference.pipeline import Pipeline
 
     start = time.perf_counter()
     pipe = Pipeline.from_pretrained(model_dir)
@@ -111,7 +111,7 @@ def score_model(name: str, model_dir: Path, gold: list, public: dict[str, list],
 
 
 def render(results: dict[str, dict], command: str, articles: dict[str, int]) -> str:
-    from eval.baselines.run import COLUMNS, summary_row
+    from toll.eval.baselines.run import COLUMNS, summary_row
 
     head = [h for h, _ in COLUMNS[:5]]
     lines = [f"## {HEADING}", "", f"Produced by `{command}`.", "",
@@ -137,7 +137,7 @@ def render(results: dict[str, dict], command: str, articles: dict[str, int]) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.benchmarks.full", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m toll.eval.benchmarks.full", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", action="append", required=True, metavar="NAME=DIR",
                         help="a trained model directory (repeat; the first is the reference)")
     parser.add_argument("--config", default="configs/default.yaml", help="config naming the project's corpus")
@@ -146,16 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap samples for the project test")
     parser.add_argument("--write", type=Path, help=f"replace the '## {HEADING}' section of this markdown file")
     args = parser.parse_args(argv)
-    command = "python -m eval.benchmarks.full " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m toll.eval.benchmarks.full " + " ".join(argv if argv is not None else sys.argv[1:])
 
     def log(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
     def body() -> int:
-        from eval.benchmarks.markdown import replace_section
-        from eval.cli import load_gold
-        from models.atomic import atomic_write_text
-        from models.schema import Schema
+        from toll.eval.benchmarks.markdown import replace_section
+        from toll.eval.cli import load_gold
+        from toll.models.common.atomic import atomic_write_text
+        from toll.models.text.schema import Schema
 
         models = [parse_model(m) for m in args.model]
         for name, path in models:

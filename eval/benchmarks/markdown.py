@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from models.atomic import atomic_write_text
+from toll.models.common.atomic import atomic_write_text
 
 
 def _section_pattern(heading: str) -> re.Pattern:

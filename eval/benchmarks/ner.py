@@ -1,10 +1,10 @@
 """Public NER benchmarks: the toll tagger trained on a public corpus's own labels, over several seeds.
 
-``python -m eval.benchmarks.ner configs/benchmarks/re3d.yaml [--write eval/benchmarks/README.md]``
+``python -m toll.eval.benchmarks.ner configs/benchmarks/re3d.yaml [--write eval/benchmarks/README.md]``
 
 For each seed of the config it fine-tunes the tagger exactly as ``toll-train`` does (the same
 features, windows, ``Trainer`` set-up and early stopping on dev strict micro-F1), predicts the test
-split with the inference module's :class:`models.tagging.WindowTagger`, and scores the predictions
+split with the inference module's :class:`toll.models.networks.tagging.WindowTagger`, and scores the predictions
 on the corpus's whitespace tokens with seqeval twice: strict IOB2 (this project's metric) and
 seqeval's default mode (conlleval's, which ConfliBERT's table reports as macro-F1). With
 ``ensemble: true`` it also scores the seeds' models together (their tag probabilities averaged).
@@ -28,16 +28,16 @@ from typing import Sequence
 
 from pydantic import Field
 
-from eval.benchmarks.corpora import oversample, positive_sentences, word_tags
-from training.readers.public import Corpus, load_split
-from eval.benchmarks.markdown import replace_section
-from models.atomic import atomic_write_text
-from models.document import Document
-from models.errors import run_command
-from models.schema import EntityType, Schema
-from models.scoring import strict_entity_scores
-from models.yaml_config import dump_config, load_config
-from training.config import Strict, TaggerConfig, TrainConfig, WindowConfig
+from toll.eval.benchmarks.corpora import oversample, positive_sentences, word_tags
+from toll.training.corpus.readers.public import Corpus, load_split
+from toll.eval.benchmarks.markdown import replace_section
+from toll.models.common.atomic import atomic_write_text
+from toll.models.text.document import Document
+from toll.models.common.errors import run_command
+from toll.models.text.schema import EntityType, Schema
+from toll.models.scoring import strict_entity_scores
+from toll.models.common.yaml_config import dump_config, load_config
+from toll.training.config import Strict, TaggerConfig, TrainConfig, WindowConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -114,9 +114,9 @@ def score(gold: Sequence[Document], predicted: Sequence[Sequence]) -> dict:
 
 def predict(tokenizer, tags: list[str], models: list, docs: Sequence[Document], cfg: NerBenchmarkConfig) -> list:
     """Entities per document from one model or the average of several (the inference module's path)."""
-    from models.alignment import case_marker_id, tokenize
-    from models.sentences import sentence_spans
-    from models.tagging import WindowTagger, torch_logits_fn
+    from toll.models.text.alignment import case_marker_id, tokenize
+    from toll.models.text.sentences import sentence_spans
+    from toll.models.networks.tagging import WindowTagger, torch_logits_fn
 
     case_id = case_marker_id(tokenizer)
     toks = [tokenize(tokenizer, d.text, case_id) for d in docs]
@@ -131,7 +131,7 @@ def train_seed(cfg: NerBenchmarkConfig, seed: int, schema: Schema, train_docs, d
     and saves the model in ``seed_dir/model``."""
     from transformers import set_seed
 
-    from training.train import train_tagger
+    from toll.training.train import train_tagger
 
     set_seed(seed)
     docs = oversample(positive_sentences(train_docs, cfg.negatives_kept), cfg.oversample_below)
@@ -155,7 +155,7 @@ def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print, comma
     """Train and score every seed (reusing finished ones), then the ensemble; returns the results."""
     from transformers import AutoTokenizer
 
-    from models.networks import load_token_classifier
+    from toll.models.networks.heads import load_token_classifier
 
     train_docs = load_split(cfg.corpus, "train", cfg.data_dir, cfg.labels, cfg.train_limit)
     dev_docs = load_split(cfg.corpus, "dev", cfg.data_dir, cfg.labels)
@@ -192,7 +192,7 @@ def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print, comma
                                "test": score(test_docs, predict(tokenizer, tags, models, test_docs, cfg))}
         log(f"ensemble of {len(models)}: test strict micro {results['ensemble']['test']['strict_micro_f1']}, "
             f"conll macro {results['ensemble']['test']['conll_macro_f1']}")
-    from eval.benchmarks.speed import machine
+    from toll.eval.benchmarks.speed import machine
 
     results["machine"] = machine()
     atomic_write_text(run_dir / "results.json", json.dumps(results, indent=2))
@@ -259,7 +259,7 @@ def render(results: dict, cfg: NerBenchmarkConfig, command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.benchmarks.ner", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m toll.eval.benchmarks.ner", description=__doc__.splitlines()[0])
     parser.add_argument("config", help="a benchmark config (configs/benchmarks/*.yaml)")
     parser.add_argument("overrides", nargs="*", help="dotted overrides: --tagger.epochs 3 --seeds '[1]'")
     parser.add_argument("--force", action="store_true", help="retrain seeds that already have results")
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         cfg = load_config(args.config, NerBenchmarkConfig, overrides)
-        command = shlex.join(["python", "-m", "eval.benchmarks.ner", args.config, *overrides])
+        command = shlex.join(["python", "-m", "toll.eval.benchmarks.ner", args.config, *overrides])
         results = run_benchmark(cfg, force=args.force, log=lambda msg: print(msg, file=sys.stderr, flush=True),
                                 command=command)
         section = render(results, cfg, command)

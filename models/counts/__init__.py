@@ -12,7 +12,7 @@
 - ``unknown``: no figure ("civilians", "many people", "an unknown number of soldiers").
 
 How vague plurals and strict bounds become numbers is a *convention* (``convention=``, the
-numbers in :mod:`models.counts.conventions`): ``literal`` (the default) reads the smallest figure
+numbers in :mod:`toll.models.counts.conventions`): ``literal`` (the default) reads the smallest figure
 the words allow ("dozens" = at least 24, "more than 30" = at least 31); ``acled`` follows ACLED's
 conservative coding ("dozens" = 12, "more than 30" = 30). Case does not matter: wire copy in
 capitals reads like mixed case.
@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import re
 
-from models.counts.conventions import DEFAULT, NUMBER_WORDS, convention_named
-from models.counts.reader import Count, Qualifier, Reader, words
+from toll.models.counts.conventions import DEFAULT, NUMBER_WORDS, convention_named
+from toll.models.counts.reader import Count, Qualifier, Reader, words
 
 __all__ = ["Count", "Qualifier", "normalize_count", "victim_text"]
 
@@ -52,7 +52,7 @@ __all__ = ["Count", "Qualifier", "normalize_count", "victim_text"]
 def normalize_count(text: str, convention: str = DEFAULT) -> Count:
     """Normalize the count of one casualty span (the module docstring says how).
 
-    ``convention`` is ``"literal"`` (the default) or ``"acled"`` (:mod:`models.counts.conventions`).
+    ``convention`` is ``"literal"`` (the default) or ``"acled"`` (:mod:`toll.models.counts.conventions`).
 
     >>> normalize_count("MORE THAN 30 SOLDIERS")
     {'value': 31, 'low': 31, 'high': None, 'qualifier': 'at_least'}

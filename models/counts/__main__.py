@@ -1,5 +1,5 @@
-"""``python -m models.counts``: the table of reading conventions, as in README.md and data/GUIDELINES.md."""
+"""``python -m toll.models.counts``: the table of reading conventions, as in README.md and data/GUIDELINES.md."""
 
-from models.counts.conventions import markdown_table
+from toll.models.counts.conventions import markdown_table
 
 print(markdown_table())

@@ -1,4 +1,4 @@
-"""How count words become numbers, as data: what :func:`models.counts.normalize_count` reads.
+"""How count words become numbers, as data: what :func:`toll.models.counts.normalize_count` reads.
 
 Two conventions, chosen with ``normalize_count(text, convention=...)``:
 
@@ -18,7 +18,7 @@ The conventions differ only in those two numbers (:class:`Convention`), so they 
 qualifier, and an ``acled`` value is never above the ``literal`` one. The table of
 :func:`markdown_table` (every form, an example and both readings, computed by
 ``normalize_count``) is the one in README.md ("Counts") and data/GUIDELINES.md ("Reading
-counts"); ``python -m models.counts`` prints it, and a test checks both copies.
+counts"); ``python -m toll.models.counts`` prints it, and a test checks both copies.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def describe(count: dict) -> str:
 
 def markdown_table() -> str:
     """The conventions as a markdown table, each example read by ``normalize_count`` both ways."""
-    from models.counts import normalize_count
+    from toll.models.counts import normalize_count
 
     lines = ["| written as | example | literal (default) | acled | acled reading from |",
              "|---|---|---|---|---|"]

@@ -1,6 +1,6 @@
-"""The reader behind :func:`models.counts.normalize_count`: tokens, the forms a count takes, the head noun.
+"""The reader behind :func:`toll.models.counts.normalize_count`: tokens, the forms a count takes, the head noun.
 
-The numbers and word lists it reads with are :mod:`models.counts.conventions`.
+The numbers and word lists it reads with are :mod:`toll.models.counts.conventions`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Literal, NamedTuple, TypedDict
 
 from text_to_num import text2num
 
-from models.counts import conventions as cc
-from models.counts.conventions import NUMBER_WORDS, PLURAL_UNITS, Convention
+from toll.models.counts import conventions as cc
+from toll.models.counts.conventions import NUMBER_WORDS, PLURAL_UNITS, Convention
 
 Qualifier = Literal["exact", "at_least", "at_most", "approx", "range", "unknown"]
 

@@ -1,0 +1,226 @@
+"""The inference module: texts in, entities, relations and casualty records out.
+
+The batch path is written once (:meth:`Pipeline.predict_documents`); everything else wraps it.
+Long articles are read in overlapping sentence-aligned windows and merged; nothing is truncated.
+Windows and relation inputs from many documents are sorted by length before batching.
+
+Example, with the model of ``configs/default.yaml`` (``make train``), output as printed::
+
+    >>> pipe = Pipeline.from_pretrained("runs/default/model")            # doctest: +SKIP
+    >>> rec = pipe.predict_text("A car bomb killed at least seven soldiers in Ghazni "
+    ...                         "on Monday, police said.")                  # doctest: +SKIP
+    >>> [(e["label"], e["text"], e["score"]) for e in rec["entities"]]   # doctest: +SKIP
+    [('WEAPON', 'A car bomb', 0.9892), ('KILLED', 'at least seven soldiers', 0.9947),
+     ('LOCATION', 'Ghazni', 0.9951), ('DATE', 'Monday', 0.9944), ('SOURCE', 'police', 0.9946)]
+    >>> rec["casualties"][0]                                             # doctest: +SKIP
+    {'type': 'killed', 'count': {'value': 7, 'low': 7, 'high': None, 'qualifier': 'at_least'},
+     'entity': 'T2', 'text': 'at least seven soldiers', 'start': 18, 'end': 41,
+     'victim': 'soldiers', 'score': 0.9947,
+     'sentence': 'A car bomb killed at least seven soldiers in Ghazni on Monday, police said.',
+     'perpetrators': [], 'sources': ['police'], 'locations': ['Ghazni'], 'dates': ['Monday'],
+     'weapons': ['A car bomb']}
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+
+from toll.models.networks.collate_relations import head_example_row, pad_relation_batch
+from toll.models.text.alignment import TokenizedText, case_marker_id, tokenize
+from toll.models.text.document import Document, Entity, Relation
+from toll.models.common.errors import ModelDirError
+from toll.models.inference.model_dir import FIX, ModelLabels, check_model_dir, loading
+from toll.models.inference.backends import Backend, load_backend
+from toll.models.inference.records import casualty_records, toll_groups
+from toll.models.networks.relation_inputs import build_head_examples
+from toll.models.text.schema import Schema
+from toll.models.text.sentences import sentence_spans
+from toll.models.networks.tagging import WindowTagger, batches, softmax
+from toll.models.inference.thresholds import DecisionThresholds
+from toll.models.common.yaml_config import read_yaml
+
+
+@dataclass
+class Prediction:
+    """A document with predicted entities and relations, and its casualty records."""
+
+    document: Document
+    casualties: list[dict]
+    tolls: list[dict]
+
+    def to_record(self) -> dict:
+        doc = self.document
+        return {
+            "id": doc.id,
+            "entities": [{"id": e.id, "label": e.label, "start": e.start, "end": e.end,
+                          "text": doc.span_text(e), "score": round(e.score or 0.0, 4)}
+                         for e in doc.entities],
+            "relations": [{"head": r.head, "tail": r.tail, "label": r.label,
+                           "score": round(r.score or 0.0, 4)} for r in doc.relations],
+            "casualties": self.casualties,
+            "tolls": self.tolls,
+        }
+
+
+class _Clock:
+    """Adds the time since the previous call to ``timings[stage]`` (where the batch path spends it)."""
+
+    def __init__(self, timings: dict[str, float]):
+        self.timings, self.last = timings, time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] += now - self.last
+        self.last = now
+
+
+class Pipeline:
+    """Tagger + relation classifier + count normalization + record assembly."""
+
+    def __init__(self, schema: Schema, labels: ModelLabels, backend: Backend, tokenizer, rel_tokenizer,
+                 config: dict, batch_size: int = 16, thresholds: DecisionThresholds | None = None):
+        self.schema = schema
+        self.thresholds = thresholds or DecisionThresholds()
+        self.labels = labels
+        self.backend = backend
+        self.tokenizer = tokenizer
+        self.rel_tokenizer = rel_tokenizer
+        self.batch_size = batch_size
+        self.max_tokens = config["windows"]["max_tokens"]
+        self.overlap = config["windows"]["overlap_sentences"]
+        self.sentence_window = config["relations"]["sentence_window"]
+        self.rel_max_tokens = config["relations"]["max_tokens"]
+        self.marker_ids = {m: rel_tokenizer.convert_tokens_to_ids(m) for m in labels.markers}
+        # Both networks read the tagger's tokenization, so the relation tokenizer must agree on
+        # the capitalization marker's id.
+        self.case_marker = case_marker_id(tokenizer)
+        if self.case_marker != case_marker_id(rel_tokenizer):
+            raise ModelDirError("tagger and relation tokenizers disagree on the [CAP] marker")
+        self.model_version = config.get("model_version", "toll")
+        # how vague counts ("dozens", "more than 30") read in the records: literal or acled (toll.models.counts)
+        self.count_convention = "literal"
+        # seconds spent per stage since loading (tokenize, sentences, tagger, ..., records): what
+        # eval/benchmarks/speed.py reports; the network calls are counted apart from the rest
+        self.timings: dict[str, float] = defaultdict(float)
+        self.tagger = WindowTagger(tokenizer, labels.tags, backend.tagger_logits, self.max_tokens, self.overlap,
+                                   batch_size, self.timings)
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, batch_size: int = 16, device: str | None = None,
+                        backend: str = "torch", threads: int | None = None) -> "Pipeline":
+        """Load a model directory written by ``toll-train`` (checked: schema, labels, safetensors).
+        ``backend``: ``torch``, ``onnx`` or ``onnx-int8`` (:func:`toll.models.inference.backends.load_backend`)."""
+        from transformers import AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        directory = Path(directory)
+        schema, labels = check_model_dir(directory)
+        config = read_yaml(directory / "config.yaml")
+        if not isinstance(config, dict) or not {"windows", "relations"} <= config.keys():
+            raise ModelDirError(f"{directory / 'config.yaml'}: not a toll training config; {FIX}")
+        config["model_version"] = f"{directory.resolve().name}"
+        with loading(directory / "tagger"):
+            tokenizer = AutoTokenizer.from_pretrained(directory / "tagger")
+        with loading(directory / "relation"):
+            rel_tokenizer = AutoTokenizer.from_pretrained(directory / "relation")
+        try:
+            thresholds = DecisionThresholds.load(directory)
+        except json.JSONDecodeError as exc:
+            raise ModelDirError(f"{directory / 'thresholds.json'}: not valid JSON ({exc})") from None
+        except ValueError as exc:
+            raise ModelDirError(str(exc)) from None
+        return cls(schema, labels, load_backend(backend, directory, device, threads), tokenizer, rel_tokenizer,
+                   config, batch_size=batch_size, thresholds=thresholds)
+
+    # -- public API ------------------------------------------------------------------------
+    def predict_text(self, text: str, doc_id: str = "0") -> dict:
+        """One text -> one output record (a thin wrapper of the batch path)."""
+        return self.predict_texts([text], ids=[doc_id])[0]
+
+    def predict_texts(self, texts: list[str], ids: list[str] | None = None) -> list[dict]:
+        ids = ids or [str(i) for i in range(len(texts))]
+        docs = [Document(i, t) for i, t in zip(ids, texts)]
+        return [p.to_record() for p in self.predict_documents(docs)]
+
+    def predict_documents(self, docs: Iterable[Document], chunk_size: int = 64,
+                          min_score: float | None = None, entities_given: bool = False) -> Iterator[Prediction]:
+        """Stream predictions for documents, ``chunk_size`` documents per length-sorted pass.
+
+        Entities and relations scored below ``min_score`` are dropped; by default (``None``) the
+        thresholds tuned on dev and saved with the model (``self.thresholds``) decide, and
+        ``min_score=0.0`` keeps every argmax decision. With ``entities_given`` the documents' own
+        entities are kept and only relations are predicted (relation scoring on gold entities)."""
+        if min_score is None:
+            floors = self.thresholds
+        else:
+            floors = DecisionThresholds(min_score, min_score)
+        docs = iter(docs)
+        while chunk := list(itertools.islice(docs, chunk_size)):
+            yield from self._predict_chunk(chunk, floors, entities_given)
+
+    def word_probabilities(self, texts: list[str]) -> list[np.ndarray]:
+        """The tagger's ``[n_words, n_tags]`` probabilities per text (first word piece of each word):
+        what uncertainty sampling reads (:mod:`toll.training.corpus.active_learning`)."""
+        toks = [tokenize(self.tokenizer, t, self.case_marker) for t in texts]
+        probs = self.tagger.token_probabilities(toks, [sentence_spans(t) for t in texts])
+        return [p[tok.word_first_token] for tok, p in zip(toks, probs)]
+
+    # -- the batch path --------------------------------------------------------------------
+    def _predict_chunk(self, docs: list[Document], floors: DecisionThresholds,
+                       entities_given: bool) -> list[Prediction]:
+        clock = _Clock(self.timings)
+        toks = [tokenize(self.tokenizer, d.text, self.case_marker) for d in docs]
+        clock("tokenize")
+        sentences = [sentence_spans(d.text) for d in docs]
+        clock("sentences")
+        if entities_given:
+            entities = [list(d.entities) for d in docs]
+        else:
+            entities = self._tag(toks, sentences, floors.entity)
+        clock("tagger")
+        relations = self._relate(toks, sentences, entities, floors.relation)
+        clock("relations")
+        out = []
+        for doc, ents, rels, sents in zip(docs, entities, relations, sentences):
+            pred_doc = doc.with_annotations(ents, rels)
+            records = casualty_records(pred_doc, self.schema, sents, self.count_convention)
+            out.append(Prediction(pred_doc, records, toll_groups(records)))
+        clock("records")
+        return out
+
+    def _tag(self, toks: list[TokenizedText], sentences, min_score: float) -> list[list[Entity]]:
+        return self.tagger.tag(toks, sentences, min_score)
+
+    def _relate(self, toks, sentences, entities, min_score: float) -> list[list[Relation]]:
+        special = (self.rel_tokenizer.cls_token_id, self.rel_tokenizer.sep_token_id)
+        jobs = []
+        for d, (tok, sents, ents) in enumerate(zip(toks, sentences, entities)):
+            for ex in build_head_examples(tok, ents, self.schema, sents, self.marker_ids, special,
+                                          self.sentence_window, self.rel_max_tokens):
+                jobs.append((d, ex))
+        jobs.sort(key=lambda j: len(j[1].input_ids))
+        results: list[list[Relation]] = [[] for _ in toks]
+        classes = self.labels.relations
+        for batch in batches(jobs, self.batch_size):
+            tensors = pad_relation_batch([head_example_row(ex) for _, ex in batch], self.rel_tokenizer.pad_token_id)
+            start = time.perf_counter()
+            logits = self.backend.relation_logits(tensors)
+            self.timings["relation network"] += time.perf_counter() - start
+            probs = softmax(logits)
+            for i, (d, ex) in enumerate(batch):
+                for k, tail in enumerate(ex.tail_ids):
+                    c = int(probs[i, k].argmax())
+                    if c != 0 and probs[i, k, c] >= min_score:
+                        results[d].append(Relation(ex.head_id, tail, classes[c], round(float(probs[i, k, c]), 4)))
+        return results
+
