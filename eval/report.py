@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from toll.eval import plots
+from toll.eval.breakdown import KIND_TITLES
 from toll.models.common.atomic import atomic_write_bytes, atomic_write_text
 
 
@@ -50,8 +51,6 @@ def summary_markdown(m: dict) -> str:
 
 def by_kind_markdown(m: dict) -> list[str]:
     """Per kind of text, and false figures on the documents that state none."""
-    from toll.eval.breakdown import KIND_TITLES
-
     rows = [[KIND_TITLES.get(k, k), v["documents"], v["casualty_spans"]["precision"], v["casualty_spans"]["recall"],
              v["casualty_spans"]["f1"], v["entity_exact"]["f1"], v["relations_end_to_end"]["f1"],
              v["false_figures"]["documents"],

@@ -15,12 +15,11 @@ and label) match a gold relation.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from toll.models.text.document import Document
+from toll.models.text.document import Document
 
 
 def strict_entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
@@ -71,14 +70,14 @@ def relation_class_scores(gold: np.ndarray, pred: np.ndarray, classes: Sequence[
     return scores
 
 
-def exact_counts(gold: "Document", pred: "Document", labels: set[str] | None = None) -> tuple[int, int, int]:
+def exact_counts(gold: Document, pred: Document, labels: set[str] | None = None) -> tuple[int, int, int]:
     """(tp, fp, fn) of exact (bounds and label) span matches in one document."""
     g = {(e.start, e.end, e.label) for e in gold.entities if labels is None or e.label in labels}
     p = {(e.start, e.end, e.label) for e in pred.entities if labels is None or e.label in labels}
     return len(g & p), len(p - g), len(g - p)
 
 
-def _keyed_relations(doc: "Document") -> set[tuple]:
+def _keyed_relations(doc: Document) -> set[tuple]:
     ents = doc.entity_map()
     out = set()
     for r in doc.relations:
@@ -88,7 +87,7 @@ def _keyed_relations(doc: "Document") -> set[tuple]:
     return out
 
 
-def relation_counts(gold: "Document", pred: "Document") -> dict[str, tuple[int, int, int]]:
+def relation_counts(gold: Document, pred: Document) -> dict[str, tuple[int, int, int]]:
     """Per relation label (tp, fp, fn) in one document.
 
     >>> from toll.models.text.document import Document, Entity, Relation
@@ -108,7 +107,7 @@ def relation_counts(gold: "Document", pred: "Document") -> dict[str, tuple[int, 
     return {k: tuple(v) for k, v in counts.items()}
 
 
-def relation_total(gold: "Document", pred: "Document") -> tuple[int, int, int]:
+def relation_total(gold: Document, pred: Document) -> tuple[int, int, int]:
     """(tp, fp, fn) of :func:`relation_counts` summed over the relation labels."""
     per_label = relation_counts(gold, pred).values()
     return tuple(sum(counts[i] for counts in per_label) for i in range(3))

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from toll.eval.benchmarks import attempts, corpora, ner
-from toll.eval.benchmarks.corpora import word_tags
+from toll.eval.benchmarks.corpora import overlap_tags_on_whitespace_words
 from toll.training.corpus.readers.public import load_split
 from toll.eval.benchmarks.ner import NerBenchmarkConfig, native_schema, render, score, summarize
 from toll.models.text.document import Document, Entity
@@ -23,13 +23,13 @@ GOLD = Document("d", TEXT, (CARTER, US, DAMASCUS))
 
 
 def test_word_tags_follow_the_whitespace_tokens():
-    assert word_tags(GOLD) == ["B-Person", "O", "B-Organisation", "I-Organisation", "I-Organisation",
-                               "O", "B-Location", "O"]
+    assert overlap_tags_on_whitespace_words(GOLD) == ["B-Person", "O", "B-Organisation", "I-Organisation",
+                                                      "I-Organisation", "O", "B-Location", "O"]
 
 
 def test_a_predicted_span_ending_inside_a_word_tags_the_whole_word():
     partial = Entity("P1", 0, 3, "Person")  # "Car" of "Carter"
-    assert word_tags(GOLD, [partial])[:2] == ["B-Person", "O"]
+    assert overlap_tags_on_whitespace_words(GOLD, [partial])[:2] == ["B-Person", "O"]
 
 
 def test_score_counts_boundaries_strictly_and_reports_points():

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toll.eval.benchmarks.markdown import read_section
+from toll.models.common.markdown_sections import read_section
 from toll.models.counts import normalize_count
 from toll.models.counts.conventions import CONVENTIONS, DEFAULT, describe, markdown_table
 

@@ -23,7 +23,8 @@ from toll.models.text.document import Document
 from toll.models.common.errors import CorpusError, TollError
 from toll.models.inference.inputs import InputOptions, InputReport, read_inputs
 from toll.models.text.validation import Problem
-from toll.models.text.studio_format import document_to_task, dumps_tasks, read_documents, task_to_document
+from toll.models.text.studio_files import read_documents
+from toll.models.text.studio_format import document_to_task, dumps_tasks, task_to_document
 
 SURROGATE = re.compile("[\ud800-\udfff]")
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

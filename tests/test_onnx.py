@@ -10,8 +10,9 @@ pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
 
 from toll.models.text.alignment import tokenize  # noqa: E402
 from toll.models.inference.backends import default_backend, load_backend  # noqa: E402
-from toll.models.networks.collate_relations import head_example_row, pad_relation_batch  # noqa: E402
-from toll.models.inference.onnx_backend import ensure_exported, is_current, onnx_dir, read_manifest  # noqa: E402
+from toll.models.networks.relation_classifier import pad_relation_batch  # noqa: E402
+from toll.models.networks.relation_encoding import build_head_examples  # noqa: E402
+from toll.models.inference.onnx_export import ensure_exported, is_current, onnx_dir, read_manifest  # noqa: E402
 from toll.models.inference.pipeline import Pipeline  # noqa: E402
 
 
@@ -89,17 +90,15 @@ def test_fp32_onnx_logits_match_torch(backends, tokenizer, test_split):
 
 def test_fp32_onnx_relation_logits_match_torch(backends, exported, test_split):
     pipe = Pipeline.from_pretrained(exported, backend="torch")
-    from toll.models.networks.relation_inputs import build_head_examples
     from toll.models.text.sentences import sentence_spans
 
-    special = (pipe.rel_tokenizer.cls_token_id, pipe.rel_tokenizer.sep_token_id)
+    encoding = pipe.relation_classifier.encoding
     examples = []
     for doc in test_split[:4]:
-        examples += build_head_examples(tokenize(pipe.tokenizer, doc.text), list(doc.entities), pipe.schema,
-                                        sentence_spans(doc.text), pipe.marker_ids, special,
-                                        pipe.sentence_window, pipe.rel_max_tokens)
+        examples += build_head_examples(tokenize(pipe.tokenizer, doc.text), list(doc.entities),
+                                        sentence_spans(doc.text), encoding)
     assert len(examples) >= 8
-    batch = pad_relation_batch([head_example_row(ex) for ex in examples[:8]], pipe.rel_tokenizer.pad_token_id)
+    batch = pad_relation_batch([ex.model_inputs() for ex in examples[:8]], encoding.pad_id)
     reference = backends["torch"].relation_logits(batch)
     onnx = backends["onnx"].relation_logits(batch)
     allowed = batch["allowed"].numpy()
@@ -164,7 +163,7 @@ def test_export_only_command(exported, capsys):
 
 
 def test_a_damaged_export_is_rebuilt_not_trusted(exported, tmp_path, capsys):
-    from toll.models.inference.onnx_backend import stale_reason
+    from toll.models.inference.onnx_export import stale_reason
     from toll.models.inference.cli import main
 
     folder = onnx_dir(exported)

@@ -20,7 +20,7 @@ from toll.training.corpus.readers import (
 )
 from toll.training.corpus.readers import muc4, polnear, re3d
 from toll.training.corpus.readers.mapping import MAPPINGS_DIR, LabelMapping
-from toll.training.corpus.readers.muc4 import fill_counts
+from toll.training.corpus.readers.muc4_keys import fill_counts
 
 SKIP = "../shared/datasets not found: set TOLL_DATASETS"
 CASUALTY = {"KILLED", "INJURED", "CASUALTIES"}

@@ -6,7 +6,8 @@ import shutil
 import pytest
 
 from toll.models.common.errors import ModelDirError
-from toll.models.inference.model_dir import MANIFEST, check_model_dir, listed_files
+from toll.models.inference.integrity import MANIFEST, listed_files
+from toll.models.inference.model_dir import check_model_dir
 from toll.models.inference.outputs import partial_path
 from toll.models.inference.pipeline import Pipeline
 from toll.models.inference.cli import main

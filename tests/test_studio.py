@@ -27,9 +27,12 @@ from pathlib import Path
 import pytest
 
 from toll.models.text.document import Document
-from toll.models.inference.pipeline import Pipeline, Prediction
+from toll.models.inference.pipeline import Pipeline
+from toll.models.inference.records import Prediction
 from toll.models.text.schema import Schema
-from toll.models.text.studio_format import document_to_task, labeling_config, read_documents, task_to_document
+from toll.models.text.studio_config import labeling_config
+from toll.models.text.studio_files import read_documents
+from toll.models.text.studio_format import document_to_task, task_to_document
 from toll.training.corpus.studio import predictions, projects
 from toll.training.corpus.studio.backend import TollBackend, make_server
 from toll.training.corpus.studio.cli import main

@@ -3,8 +3,9 @@ import pytest
 
 from toll.models.text.document import Document, Entity, Relation
 from toll.models.common.errors import CorpusError
-from toll.models.text.studio_format import (document_to_task, dumps_tasks, labeling_config, read_documents,
-                                  task_to_document)
+from toll.models.text.studio_config import labeling_config
+from toll.models.text.studio_files import read_documents
+from toll.models.text.studio_format import document_to_task, dumps_tasks, task_to_document
 
 TEXT = "Gunmen killed two guards in Kano, police said."
 

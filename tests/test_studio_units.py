@@ -19,7 +19,8 @@ from toll.training.corpus.studio.cli import main
 from toll.training.corpus.studio.connection import StudioError, resolve_settings
 from toll.training.corpus.studio.predictions import model_version
 from toll.training.corpus.studio.pull import pull_tasks
-from toll.training.corpus.studio.push import file_article_id, name_file_articles, plan_push
+from toll.training.corpus.studio.push import plan_push
+from toll.training.corpus.studio.push_inputs import file_article_id, name_file_articles
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT = "Gunmen killed two guards in Kano, police said."
@@ -263,7 +264,7 @@ def test_a_pushed_standoff_article_carries_its_dataset_fields():
 
 
 def test_the_corpus_standoff_folder_is_read_as_articles_to_push(repo):
-    from toll.training.corpus.studio.push import is_standoff_input, read_standoff_articles
+    from toll.training.corpus.studio.push_inputs import is_standoff_input, read_standoff_articles
 
     folder = repo / "data" / "standoff"
     assert is_standoff_input(folder) and not is_standoff_input(repo / "data" / "corpus")

@@ -7,7 +7,8 @@ import pytest
 
 from toll.models.text.document import Document, Entity, Relation
 from toll.models.common.errors import ModelDirError
-from toll.models.inference.pipeline import Pipeline, Prediction
+from toll.models.inference.pipeline import Pipeline
+from toll.models.inference.records import Prediction
 from toll.models.inference.thresholds import DecisionThresholds
 from toll.training.threshold_tuning import GRID, tune_thresholds
 

@@ -12,14 +12,15 @@ import argparse
 import sys
 
 from toll.models.common.errors import run_command
+from toll.models.text.schema import Schema
+from toll.training.config import TrainConfig, load_train_config
+from toll.training.corpus.files import label_counts
+from toll.training.corpus.project import load_project_corpus
+from toll.training.corpus.public_data import load_public_sources
 
 
-def check_corpus(config) -> int:
+def check_corpus(config: TrainConfig) -> int:
     """Print every corpus problem and the counts per split; 0 when the corpus is clean."""
-    from toll.training.corpus.files import label_counts
-    from toll.training.corpus.project import load_project_corpus
-    from toll.models.text.schema import Schema
-
     schema = Schema.load(config.schema_path)
     corpus = load_project_corpus(config.data, schema)
     for name, docs in corpus.splits.items():
@@ -28,8 +29,6 @@ def check_corpus(config) -> int:
         print("  entities:  " + ", ".join(f"{k} {entities.get(k, 0)}" for k in schema.entity_labels))
         print("  relations: " + ", ".join(f"{k} {relations.get(k, 0)}" for k in schema.relation_labels))
     if config.data.public:
-        from toll.training.corpus.public_data import load_public_sources
-
         for source, docs in load_public_sources(config.data, schema):
             entities, _ = label_counts(docs)
             exhaustive = ", ".join(docs[0].meta["annotated_labels"]) if docs else ""
@@ -52,16 +51,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args: argparse.Namespace, overrides: list[str]) -> int:
-    from toll.training.config import load_train_config
-
     config = load_train_config(args.config, overrides)
     if args.check:
         return check_corpus(config)
+    # imported here, not at the top: training loads torch and transformers, which --check and --help do not need
     from toll.training.train import train
 
     out = train(config, resume=args.resume)
     print(f"model written to {out}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -33,13 +33,13 @@ from typing import Iterable, Sequence
 from toll.models.common.atomic import atomic_write_text, replace_dir
 from toll.models.networks.encoders import resolve_encoder
 from toll.models.common.errors import CorpusError, run_command
-from toll.training.corpus.readers.public import Corpus, load_split
+from toll.training.corpus.readers.public import PublicCorpusName, load_split
 
-CORPORA: tuple[Corpus, ...] = ("re3d-conflibert", "muc4-conflibert", "polnear")
+CORPORA: tuple[PublicCorpusName, ...] = ("re3d-conflibert", "muc4-conflibert", "polnear")
 SPLITS = ("train", "dev")
 
 
-def unlabeled_texts(corpora: Sequence[Corpus] = CORPORA, data_dir: str | Path | None = None) -> list[str]:
+def unlabeled_texts(corpora: Sequence[PublicCorpusName] = CORPORA, data_dir: str | Path | None = None) -> list[str]:
     """The texts of the train and dev splits of ``corpora``, read with the benchmark readers."""
     texts = []
     for corpus in corpora:
@@ -78,7 +78,7 @@ def _warm_up_head(model, args, collator, tokenizer, windows: list[dict], log) ->
 
 
 def pretrain(out: Path, encoder: str = "bundled:minilm-l6", data_dir: str | None = None,
-             corpora: Sequence[Corpus] = CORPORA, max_tokens: int = 128, max_windows: int | None = 6000,
+             corpora: Sequence[PublicCorpusName] = CORPORA, max_tokens: int = 128, max_windows: int | None = 6000,
              epochs: float = 1.0, learning_rate: float = 1e-4, batch_size: int = 32, seed: int = 13,
              precision: str = "auto", head_warmup_windows: int = 1000, log=print) -> dict:
     """Continue masked-LM training of ``encoder`` on the corpora's train and dev text; save it to ``out``.
@@ -89,6 +89,7 @@ def pretrain(out: Path, encoder: str = "bundled:minilm-l6", data_dir: str | None
     before/after difference is the encoder's adaptation. Returns the facts written to
     ``out/pretraining.json``.
     """
+    # imported here, not at the top: torch and transformers (trainer_setup too) would slow `--help`
     import torch
     from datasets import Dataset
     from transformers import (AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLanguageModeling,
@@ -112,7 +113,7 @@ def pretrain(out: Path, encoder: str = "bundled:minilm-l6", data_dir: str | None
         train = train[:max_windows]
     log(f"{len(texts)} texts, {len(windows)} windows of at most {max_tokens} word pieces; training on "
         f"{len(train)}, {held_out_n} held out")
-    model = AutoModelForMaskedLM.from_pretrained(path)
+    model = AutoModelForMaskedLM.from_pretrained(path, use_safetensors=True)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed)
     work = out.with_name(out.name + ".work")
     args = TrainingArguments(

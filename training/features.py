@@ -1,7 +1,7 @@
 """Documents -> model inputs for the tagger and the relation classifier.
 
-Both use the shared pure functions of :mod:`toll.models.text.alignment` and :mod:`toll.models.networks.relation_inputs`,
-the same ones inference uses.
+Both use the shared pure functions of :mod:`toll.models.text.alignment` and
+:mod:`toll.models.networks.relation_encoding`, the same ones inference uses.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from toll.models.text.alignment import (IGNORE, AlignmentReport, case_marker_id, make_windows, tokenize,
                               window_token_labels, word_tags)
 from toll.models.text.document import Document
-from toll.models.networks.relation_inputs import CandidateStats, build_head_examples
+from toll.models.networks.relation_encoding import CandidateStats, RelationEncoding, build_head_examples
 from toll.models.text.schema import Schema
 from toll.models.text.sentences import sentence_spans
-from toll.models.networks.collate_relations import head_example_row
 from toll.training.partial_labels import ALLOWED, rules_out_a_tag, unannotated_labels, word_allowed_tags
 
 
@@ -70,22 +69,16 @@ def tagger_features(
     return rows
 
 
-def relation_features(
-    docs: list[Document], tokenizer, schema: Schema, markers: list[str], sentence_window: int,
-    max_tokens: int, report: FeatureReport,
-) -> list[dict]:
-    """One row per casualty head with its candidate tails and gold classes (``none`` = 0)."""
-    marker_ids = {m: tokenizer.convert_tokens_to_ids(m) for m in markers}
-    special = (tokenizer.cls_token_id, tokenizer.sep_token_id)
+def relation_features(docs: list[Document], tokenizer, encoding: RelationEncoding, report: FeatureReport) -> list[dict]:
+    """One row per casualty head with its candidate tails and gold classes (``none`` = 0);
+    ``encoding`` is made from ``tokenizer`` (:meth:`RelationEncoding.from_tokenizer`)."""
     rows = []
     case_id = case_marker_id(tokenizer)
     for doc in docs:
         tok = tokenize(tokenizer, doc.text, case_id)
         gold = {(r.head, r.tail): r.label for r in doc.relations}
-        for ex in build_head_examples(
-            tok, list(doc.entities), schema, sentence_spans(doc.text), marker_ids, special,
-            sentence_window, max_tokens, gold=gold, stats=report.candidates,
-        ):
-            rows.append({**head_example_row(ex), "labels": ex.labels, "doc_id": doc.id})
+        for ex in build_head_examples(tok, list(doc.entities), sentence_spans(doc.text), encoding,
+                                      gold=gold, stats=report.candidates):
+            rows.append({**ex.model_inputs(), "labels": ex.labels, "doc_id": doc.id})
             report.heads += 1
     return rows

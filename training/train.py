@@ -17,19 +17,23 @@ import time
 from pathlib import Path
 
 from datasets import Dataset
-from transformers import DataCollatorForTokenClassification, Trainer, set_seed
+from transformers import AutoTokenizer, DataCollatorForTokenClassification, Trainer, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
+from toll.models.common.errors import ConfigError, CorpusError
+from toll.models.common.machine import machine, machine_in_words
 from toll.models.text.alignment import CASE_MARKER
 from toll.models.networks.encoders import resolve_encoder
-from toll.models.common.errors import ConfigError, CorpusError
 from toll.models.inference.model_dir import ModelLabels
 from toll.models.networks.heads import MarkerRelationModel, load_token_classifier
+from toll.models.networks.relation_classifier import RelationCollator
+from toll.models.networks.relation_encoding import RelationEncoding
 from toll.models.text.schema import Schema
-from toll.models.networks.collate_relations import RelationCollator
 from toll.training.corpus.project import load_project_corpus
 from toll.training.config import TrainConfig
 from toll.training.features import FeatureReport, relation_features, tagger_features
+from toll.training.model_card import source_counts
+from toll.training.model_writer import write_model_dir
 from toll.training.partial_labels import ALLOWED, PartialLabelCollator, PartialLabelTrainer, unannotated_labels
 from toll.training.corpus.public_data import load_public_sources, source_summary
 from toll.training.trainer_setup import (make_trainer, relation_metrics, resolve_precision, tagger_metrics,
@@ -61,8 +65,6 @@ def _run_stage(trainer, stage_dir: Path, resume: bool) -> dict:
 
 def tagger_tokenizer(config: TrainConfig):
     """A fresh tokenizer for the encoder, with the capitalization marker when the config asks."""
-    from transformers import AutoTokenizer
-
     tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(config.encoder))
     if not tokenizer.is_fast:
         raise ConfigError(f"encoder {config.encoder!r} has no fast tokenizer; offsets need one")
@@ -139,14 +141,15 @@ def train_relations(config: TrainConfig, schema: Schema, train_docs, dev_docs, s
     tokenizer = tagger_tokenizer(config)
     tokenizer.add_tokens(labels.markers, special_tokens=True)  # after [CAP]: ids shared with the tagger
     r = config.relations
+    encoding = RelationEncoding.from_tokenizer(tokenizer, schema, labels.markers, r.sentence_window, r.max_tokens)
     report = FeatureReport()
-    train_rows = relation_features(train_docs, tokenizer, schema, labels.markers, r.sentence_window, r.max_tokens, report)
+    train_rows = relation_features(train_docs, tokenizer, encoding, report)
     dev_report = FeatureReport()
-    dev_rows = relation_features(dev_docs, tokenizer, schema, labels.markers, r.sentence_window, r.max_tokens, dev_report)
+    dev_rows = relation_features(dev_docs, tokenizer, encoding, dev_report)
     model = MarkerRelationModel.from_encoder(resolve_encoder(config.encoder), len(tokenizer), len(labels.relations))
     args = training_arguments(config, r, str(stage_dir), group_by_length=True)
     trainer = make_trainer(model, args, Dataset.from_list(train_rows), Dataset.from_list(dev_rows),
-                           RelationCollator(tokenizer.pad_token_id), relation_metrics(labels.relations),
+                           RelationCollator(encoding.pad_id), relation_metrics(labels.relations),
                            r.patience, tokenizer)
     result = _run_stage(trainer, stage_dir, resume)
     result["candidates"] = vars(report.candidates)
@@ -172,11 +175,9 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         config, schema, train_docs, dev_docs, work / "relation", resume)
     total = time.perf_counter() - started
     if tagger_trainer.is_world_process_zero():
-        from toll.training.model_writer import machine, source_counts, write_model_dir
-
         write_model_dir(out, config, schema, tagger_trainer.model, tag_tokenizer, rel_trainer.model,
                         rel_tokenizer, {"tagger": tagger_result, "relations": rel_result,
-                                        "seconds_total": round(total, 1), "machine": machine(),
+                                        "seconds_total": round(total, 1), "machine": machine_in_words(machine()),
                                         "precision": resolve_precision(config.precision),
                                         "train_articles": len(train_docs), "dev_articles": len(dev_docs),
                                         "train_sources": source_counts(train_docs),

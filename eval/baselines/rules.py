@@ -24,8 +24,7 @@ import re
 from typing import Iterable, Iterator
 
 from toll.models.text.document import Document, Entity, Relation
-from toll.models.inference.pipeline import Prediction
-from toll.models.inference.records import casualty_records, toll_groups
+from toll.models.inference.records import Prediction, casualty_records, toll_groups
 from toll.models.text.schema import Schema
 from toll.models.text.sentences import sentence_index, sentence_spans
 

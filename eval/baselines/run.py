@@ -18,7 +18,15 @@ import sys
 import time
 from pathlib import Path
 
+from toll.eval.baselines.rules import RuleBaseline
+from toll.eval.baselines.spacy_ner import MAPPING_PATH, SpacyBaseline, SpacyRulesBaseline
+from toll.eval.evaluate import evaluate
+from toll.eval.gold import load_gold_split
+from toll.eval.report import write_report
+from toll.models.common.atomic import atomic_write_text
 from toll.models.common.errors import TollError, run_command
+from toll.models.common.markdown_sections import replace_section
+from toll.training.corpus.readers.mapping import load_mapping
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = Path("eval/reports/default/metrics.json")
@@ -43,9 +51,6 @@ def heading(split: str) -> str:
 
 def make_baseline(name: str):
     """A fresh baseline by name (the spaCy ones load spaCy: a :class:`TollError` without it)."""
-    from toll.eval.baselines.rules import RuleBaseline
-    from toll.eval.baselines.spacy_ner import SpacyBaseline, SpacyRulesBaseline
-
     kinds = {"rules": RuleBaseline, "spacy": SpacyBaseline, "spacy+rules": SpacyRulesBaseline}
     if name not in kinds:
         raise TollError(f"unknown baseline {name!r} (known: {', '.join(kinds)})")
@@ -113,9 +118,6 @@ def mapping_summary() -> str:
     >>> mapping_summary().split("; ")[0]
     'GPE, LOC, FAC -> LOCATION'
     """
-    from toll.eval.baselines.spacy_ner import MAPPING_PATH
-    from toll.training.corpus.readers.mapping import load_mapping
-
     mapping = load_mapping(MAPPING_PATH)
     targets: dict[str, list[str]] = {}
     for source, target in mapping.entities.items():
@@ -147,9 +149,6 @@ def notes(described: str, articles: int, reference: Path | None, versions: str) 
 
 def evaluate_baselines(names: list[str], gold: list, out: Path, described: str, bootstrap: int,
                        log) -> tuple[list[tuple[str, dict]], str]:
-    from toll.eval.evaluate import evaluate
-    from toll.eval.report import write_report
-
     rows, versions = [], ""
     for name in names:
         start = time.perf_counter()
@@ -168,15 +167,11 @@ def evaluate_baselines(names: list[str], gold: list, out: Path, described: str, 
 
 
 def run(args: argparse.Namespace, command: str) -> int:
-    from toll.eval.benchmarks.markdown import replace_section
-    from toll.eval.cli import load_gold
-    from toll.models.common.atomic import atomic_write_text
-
     names = [n.strip() for n in args.baselines.split(",") if n.strip()]
     for name in names:
         if name not in BASELINES:
             raise TollError(f"unknown baseline {name!r} (known: {', '.join(BASELINES)})")
-    gold, described = load_gold(argparse.Namespace(data=None, config=args.config, model=None, split=args.split))
+    gold, described = load_gold_split(args.config, args.split)
     if not gold:
         raise TollError(f"the {args.split} split has no articles")
     reference = read_reference(args.reference, len(gold)) if args.split == "test" else None

@@ -24,13 +24,13 @@ import argparse
 import itertools
 import sys
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from toll.eval.baselines.rules import RuleBaseline, assemble, link_nearest
+from toll.eval.gold import load_gold_split
 from toll.models.text.document import Document, Entity
 from toll.models.common.errors import TollError, run_command
-from toll.models.inference.pipeline import Prediction
+from toll.models.inference.records import Prediction
 from toll.models.text.schema import Schema
 from toll.models.text.sentences import sentence_spans
 from toll.training.corpus.readers.mapping import MAPPINGS_DIR, LabelMapping, apply_mapping, flatten, load_mapping
@@ -158,10 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        from toll.eval.cli import load_gold
-
-        gold, described = load_gold(argparse.Namespace(data=None, config=Path(args.config), model=None,
-                                                       split=args.align))
+        gold, described = load_gold_split(args.config, args.align)
         print(f"spaCy {SPACY_MODEL} entities against {described}, by gold label")
         for label, counts in sorted(alignment(gold, load_spacy()).items(), key=lambda kv: -sum(kv[1].values())):
             exact = ", ".join(f"{k} {v}" for k, v in counts.most_common() if not k.startswith("~") and k != "none")

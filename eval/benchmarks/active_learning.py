@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from toll.eval.benchmarks.markdown import replace_section
+from toll.models.common.markdown_sections import replace_section
 from toll.models.text.alignment import case_marker_id, tokenize
 from toll.models.common.atomic import atomic_write_text
 from toll.models.common.errors import run_command

@@ -16,7 +16,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from toll.eval.benchmarks.markdown import read_section, replace_section
+from toll.models.common.markdown_sections import read_section, replace_section
 from toll.models.common.errors import CorpusError, run_command
 
 

@@ -19,15 +19,18 @@ from toll.models.text.sentences import sentence_spans
 _WORD = re.compile(r"\S+")
 
 
-def word_tags(doc: Document, entities=None) -> list[str]:
+def overlap_tags_on_whitespace_words(doc: Document, entities=None) -> list[str]:
     """IOB2 tags over the document's whitespace-separated words (the CoNLL tokens of re3d).
 
-    A word takes the label of the first entity that overlaps it; ``B-`` where that entity starts.
+    A word takes the label of the first entity that overlaps it; ``B-`` where that entity starts. Any
+    overlap counts, so a predicted span that ends inside a word tags the whole word (unlike
+    :func:`toll.models.text.alignment.word_tags`, which aligns spans to the tokenizer's words and
+    reports the spans it had to snap or drop).
 
     >>> from toll.models.text.document import Entity
     >>> doc = Document("d", "Carter thanked the United States .",
     ...                (Entity("T1", 0, 6, "Person"), Entity("T2", 15, 32, "Organisation")))
-    >>> word_tags(doc)
+    >>> overlap_tags_on_whitespace_words(doc)
     ['B-Person', 'O', 'B-Organisation', 'I-Organisation', 'I-Organisation', 'O']
     """
     entities = sorted(doc.entities if entities is None else entities, key=lambda e: e.start)

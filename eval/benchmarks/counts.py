@@ -38,8 +38,10 @@ from typing import Callable, Iterable, Iterator
 import yaml
 
 from toll.models.common.errors import CorpusError
+from toll.models.counts import normalize_count
 from toll.training.corpus.readers.locate import dataset_root
-from toll.training.corpus.readers.muc4 import _HEADER, find_all
+from toll.training.corpus.readers.muc4 import find_all
+from toll.training.corpus.readers.muc4_keys import _HEADER
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE = REPO / "tests" / "counts_phrases.yaml"
@@ -191,17 +193,17 @@ def load_normalizer(path: str | Path | None, convention: str = "literal") -> Nor
     A module without conventions (the version before them) gives None for ``acled``.
     """
     if path is None:
-        from toll.models.counts import normalize_count
+        normalize = normalize_count
     else:
         spec = importlib.util.spec_from_file_location(f"counts_at_{abs(hash(str(path)))}", path)
         if spec is None or spec.loader is None:
             raise CorpusError(f"{path}: not a Python module")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        normalize_count = module.normalize_count
-    if "convention" in inspect.signature(normalize_count).parameters:
-        return lambda text: normalize_count(text, convention=convention)
-    return normalize_count if convention == "literal" else None
+        normalize = module.normalize_count
+    if "convention" in inspect.signature(normalize).parameters:
+        return lambda text: normalize(text, convention=convention)
+    return normalize if convention == "literal" else None
 
 
 def _pct(part: int, whole: int) -> str:

@@ -23,8 +23,17 @@ import sys
 import time
 from pathlib import Path
 
+from toll.eval.baselines.run import COLUMNS, summary_row
+from toll.eval.evaluate import evaluate
+from toll.eval.gold import load_gold_split
+from toll.models.common.atomic import atomic_write_text
 from toll.models.common.errors import TollError, run_command
+from toll.models.common.markdown_sections import replace_section
+from toll.models.common.yaml_config import read_yaml
 from toll.models.scoring import exact_counts, prf
+from toll.models.text.schema import Schema
+from toll.training.config import DataConfig
+from toll.training.corpus.public_data import load_public_sources
 
 HEADING = "configs/full.yaml against configs/default.yaml"
 CASUALTY = {"KILLED", "INJURED", "CASUALTIES"}
@@ -45,17 +54,12 @@ def parse_model(spec: str) -> tuple[str, Path]:
 
 def public_tests(schema) -> dict[str, list]:
     """The mapped test documents of PolNeAR and MUC-4 (from ``$TOLL_DATASETS`` or ``../shared/datasets``)."""
-    from toll.training.config import DataConfig
-    from toll.training.corpus.public_data import load_public_sources
-
     data = DataConfig(public=[{"corpus": "polnear", "split": "test"}, {"corpus": "muc4", "split": "test"}])
     return {source.corpus: docs for source, docs in load_public_sources(data, schema)}
 
 
 def trained_on_test(model_dir: Path) -> set[str]:
     """The corpora whose test documents the model's training config included."""
-    from toll.models.common.yaml_config import read_yaml
-
     public = (read_yaml(model_dir / "config.yaml").get("data") or {}).get("public") or []
     return {p["corpus"] for p in public if p.get("split") in ("test", "all")}
 
@@ -93,7 +97,7 @@ def muc4_recall(gold: list, pred: list) -> dict:
 
 
 def score_model(name: str, model_dir: Path, gold: list, public: dict[str, list], bootstrap: int, log) -> dict:
-    from toll.eval.evaluate import evaluate
+    # imported here, not at the top: the pipeline loads torch, which `--help` does not need
     from toll.models.inference.pipeline import Pipeline
 
     start = time.perf_counter()
@@ -111,8 +115,6 @@ def score_model(name: str, model_dir: Path, gold: list, public: dict[str, list],
 
 
 def render(results: dict[str, dict], command: str, articles: dict[str, int]) -> str:
-    from toll.eval.baselines.run import COLUMNS, summary_row
-
     head = [h for h, _ in COLUMNS[:5]]
     lines = [f"## {HEADING}", "", f"Produced by `{command}`.", "",
              "| model | " + " | ".join(f"project test: {h}" for h in head) +
@@ -152,16 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
     def body() -> int:
-        from toll.eval.benchmarks.markdown import replace_section
-        from toll.eval.cli import load_gold
-        from toll.models.common.atomic import atomic_write_text
-        from toll.models.text.schema import Schema
-
         models = [parse_model(m) for m in args.model]
         for name, path in models:
             if not path.is_dir():
                 raise TollError(f"--model {name}={path}: not a folder")
-        gold, _ = load_gold(argparse.Namespace(data=None, config=args.config, model=None, split="test"))
+        gold, _ = load_gold_split(args.config, "test")
         public = public_tests(Schema.load())
         results = {name: score_model(name, path, gold, public, args.bootstrap, log) for name, path in models}
         args.out.mkdir(parents=True, exist_ok=True)

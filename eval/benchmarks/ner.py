@@ -28,16 +28,19 @@ from typing import Sequence
 
 from pydantic import Field
 
-from toll.eval.benchmarks.corpora import oversample, positive_sentences, word_tags
-from toll.training.corpus.readers.public import Corpus, load_split
-from toll.eval.benchmarks.markdown import replace_section
+from toll.eval.benchmarks.corpora import oversample, overlap_tags_on_whitespace_words, positive_sentences
 from toll.models.common.atomic import atomic_write_text
-from toll.models.text.document import Document
 from toll.models.common.errors import run_command
-from toll.models.text.schema import EntityType, Schema
-from toll.models.scoring import strict_entity_scores
+from toll.models.common.machine import machine
+from toll.models.common.markdown_sections import replace_section
 from toll.models.common.yaml_config import dump_config, load_config
+from toll.models.scoring import strict_entity_scores
+from toll.models.text.alignment import case_marker_id, tokenize
+from toll.models.text.document import Document
+from toll.models.text.schema import EntityType, Schema
+from toll.models.text.sentences import sentence_spans
 from toll.training.config import Strict, TaggerConfig, TrainConfig, WindowConfig
+from toll.training.corpus.readers.public import PublicCorpusName, load_split
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,7 +58,7 @@ class Published(Strict):
 class NerBenchmarkConfig(Strict):
     name: str = Field(description="short name; the run folder is output_dir")
     title: str = Field(description="the markdown section heading this benchmark writes")
-    corpus: Corpus
+    corpus: PublicCorpusName
     data_dir: str | None = Field(None, description="folder holding conflibert/, polnear/ (default: "
                                                    "$TOLL_DATASETS, else ../shared/datasets)")
     labels: list[str] | None = Field(None, description="score only these labels (default: all the corpus has)")
@@ -96,8 +99,8 @@ def score(gold: Sequence[Document], predicted: Sequence[Sequence]) -> dict:
     """Strict IOB2 and conlleval-mode seqeval scores over whitespace tokens, in points."""
     from seqeval.metrics import classification_report
 
-    gold_tags = [word_tags(d) for d in gold]
-    pred_tags = [word_tags(d, ents) for d, ents in zip(gold, predicted)]
+    gold_tags = [overlap_tags_on_whitespace_words(d) for d in gold]
+    pred_tags = [overlap_tags_on_whitespace_words(d, ents) for d, ents in zip(gold, predicted)]
     strict = strict_entity_scores(gold_tags, pred_tags)
     lenient = classification_report(gold_tags, pred_tags, output_dict=True, zero_division=0)
 
@@ -114,8 +117,7 @@ def score(gold: Sequence[Document], predicted: Sequence[Sequence]) -> dict:
 
 def predict(tokenizer, tags: list[str], models: list, docs: Sequence[Document], cfg: NerBenchmarkConfig) -> list:
     """Entities per document from one model or the average of several (the inference module's path)."""
-    from toll.models.text.alignment import case_marker_id, tokenize
-    from toll.models.text.sentences import sentence_spans
+    # imported here, not at the top: the tagger loads torch, which `--help` does not need
     from toll.models.networks.tagging import WindowTagger, torch_logits_fn
 
     case_id = case_marker_id(tokenizer)
@@ -129,6 +131,7 @@ def predict(tokenizer, tags: list[str], models: list, docs: Sequence[Document], 
 def train_seed(cfg: NerBenchmarkConfig, seed: int, schema: Schema, train_docs, dev_docs, seed_dir: Path):
     """Fine-tune one tagger with ``toll-train``'s own tagger stage; returns ``(model, tokenizer, facts)``
     and saves the model in ``seed_dir/model``."""
+    # imported here, not at the top: training loads torch and transformers, which `--help` does not need
     from transformers import set_seed
 
     from toll.training.train import train_tagger
@@ -153,6 +156,7 @@ def train_seed(cfg: NerBenchmarkConfig, seed: int, schema: Schema, train_docs, d
 
 def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print, command: str = "") -> dict:
     """Train and score every seed (reusing finished ones), then the ensemble; returns the results."""
+    # imported here, not at the top: the models load torch and transformers, which `--help` does not need
     from transformers import AutoTokenizer
 
     from toll.models.networks.heads import load_token_classifier
@@ -192,8 +196,6 @@ def run_benchmark(cfg: NerBenchmarkConfig, force: bool = False, log=print, comma
                                "test": score(test_docs, predict(tokenizer, tags, models, test_docs, cfg))}
         log(f"ensemble of {len(models)}: test strict micro {results['ensemble']['test']['strict_micro_f1']}, "
             f"conll macro {results['ensemble']['test']['conll_macro_f1']}")
-    from toll.eval.benchmarks.speed import machine
-
     results["machine"] = machine()
     atomic_write_text(run_dir / "results.json", json.dumps(results, indent=2))
     return results

@@ -44,7 +44,8 @@ from __future__ import annotations
 import re
 
 from toll.models.counts.conventions import DEFAULT, NUMBER_WORDS, convention_named
-from toll.models.counts.reader import Count, Qualifier, Reader, words
+from toll.models.counts.numbers import words
+from toll.models.counts.reader import Count, Qualifier, Reader
 
 __all__ = ["Count", "Qualifier", "normalize_count", "victim_text"]
 

@@ -1,18 +1,25 @@
-"""The reader behind :func:`toll.models.counts.normalize_count`: tokens, the forms a count takes, the head noun.
+"""The reader behind :func:`toll.models.counts.normalize_count`: the forms a count takes, the head noun.
 
-The numbers and word lists it reads with are :mod:`toll.models.counts.conventions`.
+It reads the tokens of :func:`toll.models.counts.numbers.words`, numbers with
+:func:`~toll.models.counts.numbers.number_at`; the numbers and word lists of a convention are
+:mod:`toll.models.counts.conventions`.
+
+>>> from toll.models.counts.conventions import convention_named
+>>> from toll.models.counts.numbers import words
+>>> Reader(words("nearly 20 civilians"), convention_named("literal")).read()
+{'value': 20, 'low': None, 'high': None, 'qualifier': 'approx'}
+>>> Reader(words("her parents"), convention_named("literal")).read()
+{'value': 2, 'low': 2, 'high': 2, 'qualifier': 'exact'}
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from typing import Literal, NamedTuple, TypedDict
-
-from text_to_num import text2num
+from typing import Literal, TypedDict
 
 from toll.models.counts import conventions as cc
 from toll.models.counts.conventions import NUMBER_WORDS, PLURAL_UNITS, Convention
+from toll.models.counts.numbers import DIGITS, MULTIPLIERS, Number, number_at, plural_digits
 
 Qualifier = Literal["exact", "at_least", "at_most", "approx", "range", "unknown"]
 
@@ -35,42 +42,10 @@ _TRAILING = _longest_first(cc.TRAILING.items())
 _QUANTIFIERS = _longest_first(cc.QUANTIFIERS.items())
 _ROUGH_UNITS = _longest_first(cc.ROUGH_UNITS.items())
 _SKIPPABLE = _longest_first(cc.SKIPPABLE)
-_MULTIPLIERS = {**cc.SCALES, **cc.UNITS}
 NON_COUNT_AFTER = re.compile(
     r"^(?:- )?(?:years?\b|year-|years-|months?\b|month-|weeks?\b|week-|days?\b|day-|hours?\b|minutes?\b|"
     r"km\b|kms\b|kilomet|miles?\b|metres?\b|meters?\b|mm\b|kg\b|%|percent|per\b|a\.m|p\.m|am\b|pm\b|"
     r"o'clock)")
-# Digits are read here, not by text2num: text2num reads number words only, and its alpha2digit
-# leaves "1 200", "5k", "2.3m" and "3.5 thousand" as they are.
-_QUOTES = re.compile(r"[\"“”„«»]")
-_GROUPED = re.compile(r"(?<![0-9.,])([0-9]{1,3})((?:[ \u00a0\u2009\u202f][0-9]{3})+)(?![0-9]|[.,][0-9])")
-_DOTTED = re.compile(r"(?<![0-9.,])([0-9]{1,3})((?:\.[0-9]{3})+)(?![0-9]|[.,][0-9])"
-                     r"(?!\s*(?:hundred|thousand|million|billion|mn|mln|bn|m|k)\b)")
-_NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
-_TOKEN = re.compile(rf"{_NUMBER}(?:k|bn|mn|mln|m|s|st|nd|rd|th)?(?![a-z0-9])|{_NUMBER}|[a-z]+(?:-[a-z]+)*|[^\sa-z0-9]")
-_DIGITS = re.compile(rf"({_NUMBER})(k|bn|mn|mln|m|s|st|nd|rd|th)?")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased tokens; digit groups joined ("1 200", "1.200" -> "1,200"), quotes dropped."""
-    text = _QUOTES.sub(" ", text.lower().replace("’", "'").replace("–", "-").replace("—", "-"))
-    text = _GROUPED.sub(lambda m: m.group(1) + re.sub(r"\D", ",", m.group(2)), text)
-    text = _DOTTED.sub(lambda m: m.group(1) + m.group(2).replace(".", ","), text)
-    out = []
-    for token in _TOKEN.findall(text):
-        head, _, last = token.rpartition("-")
-        if head and last in ("odd", "plus") and all(p in NUMBER_WORDS for p in head.split("-")):
-            out += [head, "-", last]  # "thirty-odd", "twenty-plus"
-        else:
-            out.append(token)
-    return out
-
-
-class _Num(NamedTuple):
-    value: int
-    end: int  # index of the first word after the number
-    suffix: str  # "s" (1990s, 100s) or an ordinal suffix; "" otherwise
-    scale: int  # the unit or scale it ends with: 100 for "three hundred", 12 for "two dozen", 1 otherwise
 
 
 class Reader:
@@ -111,7 +86,7 @@ class Reader:
         """Whether a count can start at ``j`` (so that what precedes it is filler or a qualifier)."""
         if j >= len(self.w):
             return False
-        return (self.number_at(j) is not None or self.w[j] in {"a", "an", "half", "between", "both", "the", "other"}
+        return (number_at(self.w, j) is not None or self.w[j] in {"a", "an", "half", "between", "both", "the", "other"}
                 or self.plural_unit(j) is not None or any(self.at(j, p) for p, _ in (*_QUANTIFIERS, *_ROUGH_UNITS)))
 
     def qualified(self, n: int, kind: str) -> Count:
@@ -132,7 +107,7 @@ class Reader:
         if kind or phrase is None:
             return None
         after = i + len(phrase.split())
-        if phrase == "no" and after < len(self.w) and (self.w[after] in {".", "#"} or self.number_at(after)):
+        if phrase == "no" and after < len(self.w) and (self.w[after] in {".", "#"} or number_at(self.w, after)):
             return None  # "No. 4", "no 93": a number, not a quantity
         return self.qualified(0, "exact")
 
@@ -143,13 +118,13 @@ class Reader:
             return None
         for k in range(i + 2, len(self.w)):
             if self.w[k] in {"and", "-", "to"}:
-                low, high = self.number_at(i + 1, limit=k), self.number_at(k + 1)
+                low, high = number_at(self.w, i + 1, limit=k), number_at(self.w, k + 1)
                 found = low is not None and high is not None and low.end == k and self.range(low, high)
                 if found:
                     return found
         return None
 
-    def range(self, low: _Num, high: _Num) -> Count | None:
+    def range(self, low: Number, high: Number) -> Count | None:
         start = low.value
         if high.scale > 1 and low.scale == 1 and start < high.scale:
             start *= high.scale  # "two or three hundred": the scale belongs to both
@@ -163,8 +138,8 @@ class Reader:
         for phrase, (n, own) in _QUANTIFIERS:
             if self.at(i, phrase):
                 j = i + len(phrase.split())
-                while j < len(w) and (w[j] in _MULTIPLIERS or w[j] in PLURAL_UNITS):
-                    n *= _MULTIPLIERS.get(w[j]) or PLURAL_UNITS[w[j]]  # "several hundred", "a few dozen"
+                while j < len(w) and (w[j] in MULTIPLIERS or w[j] in PLURAL_UNITS):
+                    n *= MULTIPLIERS.get(w[j]) or PLURAL_UNITS[w[j]]  # "several hundred", "a few dozen"
                     j += 1
                 return self.qualified(n, kind or own)
         if i + 1 < len(w) and w[i] in {"many", "numerous"} and w[i + 1] in PLURAL_UNITS:
@@ -179,18 +154,12 @@ class Reader:
 
     def plural_unit(self, i: int) -> int | None:
         """``dozens``, ``100s``, ``hundreds of thousands``: the unit (times the units after "of")."""
-        unit = PLURAL_UNITS.get(self.w[i]) or self.plural_digits(i) if i < len(self.w) else None
+        unit = PLURAL_UNITS.get(self.w[i]) or plural_digits(self.w, i) if i < len(self.w) else None
         j = i + 1
         while unit is not None and self.at(j, "of") and self.plural_unit(j + 1) is not None:
-            unit *= PLURAL_UNITS.get(self.w[j + 1]) or self.plural_digits(j + 1)  # type: ignore[operator]
+            unit *= PLURAL_UNITS.get(self.w[j + 1]) or plural_digits(self.w, j + 1)  # type: ignore[operator]
             j += 2
         return unit
-
-    def plural_digits(self, i: int) -> int | None:
-        """``10s``, ``100s``, ``1000s`` read as "tens", "hundreds", "thousands" (not "1990s", "20s")."""
-        m = _DIGITS.fullmatch(self.w[i]) if i < len(self.w) else None
-        value = int(Decimal(m.group(1).replace(",", ""))) if m and m.group(2) == "s" else None
-        return value if value in PLURAL_UNITS.values() else None
 
     def group(self, i: int) -> Count | None:
         """``both``, ``a pair of``, ``a couple``; ``a family of five`` reads what follows "of"."""
@@ -203,53 +172,20 @@ class Reader:
 
     def number(self, i: int, kind: str | None) -> Count | None:
         """A number, and what follows it: "20-plus", "30 or so", "20 to 30", "two or three"."""
-        num = self.number_at(i)
+        num = number_at(self.w, i)
         if num is None or self.not_a_count(i, num):
             return None
         for phrase, trailing in _TRAILING:
             if self.at(num.end, phrase):
                 return self.qualified(num.value, kind or trailing)
         if num.end < len(self.w) and self.w[num.end] in {"to", "-", "or"}:
-            high = self.number_at(num.end + 1)
+            high = number_at(self.w, num.end + 1)
             found = high is not None and not self.not_a_count(num.end + 1, high) and self.range(num, high)
             if found:
                 return found
         return self.qualified(num.value, kind or "exact")
 
-    def number_at(self, i: int, limit: int | None = None) -> _Num | None:
-        """The number starting at word ``i`` (and ending before ``limit``), with its scale or unit."""
-        w = self.w if limit is None else self.w[:limit]
-        if i >= len(w):
-            return None
-        m = _DIGITS.fullmatch(w[i])
-        if m:
-            value, suffix = Decimal(m.group(1).replace(",", "")), m.group(2) or ""
-            if suffix in ("s", "st", "nd", "rd", "th"):
-                return _Num(int(value), i + 1, suffix, 1)
-            scale, j = cc.ABBREVIATIONS.get(suffix, 1), i + 1
-            if scale == 1 and j < len(w) and (w[j] in _MULTIPLIERS or w[j] in ("mn", "mln", "bn")):
-                scale, j = _MULTIPLIERS.get(w[j]) or cc.ABBREVIATIONS[w[j]], j + 1  # "3.5 thousand"
-            return _Num(int(value * scale), j, "", scale)
-        # "a hundred and twenty": text2num reads "one hundred and twenty", not "a hundred"
-        run = ["one"] if w[i] == "a" and i + 2 < len(w) and w[i + 1] in cc.SCALES and w[i + 2] == "and" else []
-        j = i + len(run)
-        while j < len(w) and all(p in NUMBER_WORDS for p in w[j].split("-")) and (j > i or w[j] != "and"):
-            run.append(w[j])
-            j += 1
-        for k in range(len(run), 0, -1):  # the longest start text2num reads: "twenty" of "twenty and thirty"
-            if run[k - 1] == "and" or (run[:k] == ["one"] and w[i] == "a"):
-                continue
-            try:
-                value = text2num(" ".join(run[:k]), "en")
-            except ValueError:
-                continue
-            end, scale = i + k, cc.SCALES.get(run[k - 1], 1)
-            if end < len(w) and w[end] in cc.UNITS:
-                value, scale, end = value * cc.UNITS[w[end]], cc.UNITS[w[end]], end + 1  # "two dozen"
-            return _Num(int(value), end, "", scale)
-        return None
-
-    def not_a_count(self, i: int, num: _Num) -> bool:
+    def not_a_count(self, i: int, num: Number) -> bool:
         """Ages, durations, distances, percentages, ordinals, decades: "12-year-old", "aged 12", "5 km"."""
         if num.suffix or (i > 0 and self.w[i - 1] in cc.NON_COUNT_BEFORE):
             return True
@@ -280,7 +216,7 @@ class Reader:
         for j in range(start, len(self.w)):
             if self.w[j] == ",":
                 return False
-            num = self.number_at(j) if j == start or self.w[j - 1] not in NUMBER_WORDS else None
+            num = number_at(self.w, j) if j == start or self.w[j - 1] not in NUMBER_WORDS else None
             if num is not None and not self.not_a_count(j, num):
                 return True
         return False
@@ -291,8 +227,8 @@ class Reader:
         w = self.w
         for j in range(i + 1, len(w)):
             kind = next((k for p, k in _QUALIFIERS if w[max(0, j - len(p.split())) : j] == p.split()), None)
-            if _DIGITS.fullmatch(w[j]) or (w[j] in NUMBER_WORDS and (w[j - 1] == "of" or kind)):
-                num = self.number_at(j)
+            if DIGITS.fullmatch(w[j]) or (w[j] in NUMBER_WORDS and (w[j - 1] == "of" or kind)):
+                num = number_at(self.w, j)
                 if num and not self.not_a_count(j, num):
                     return self.qualified(num.value, kind or "exact")
         return None

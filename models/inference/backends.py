@@ -3,7 +3,7 @@ a backend can be PyTorch, ONNX Runtime or anything else that returns the same lo
 
 - ``tagger_logits(input_ids, attention_mask) -> np.ndarray [B, T, n_tags]``
 - ``relation_logits(batch: dict[str, torch.Tensor]) -> np.ndarray [B, K, n_classes]``
-  (``batch`` as built by :func:`toll.models.networks.collate_relations.pad_relation_batch`; schema-disallowed
+  (``batch`` as built by :func:`toll.models.networks.relation_classifier.pad_relation_batch`; schema-disallowed
   classes already masked to a very negative value)
 """
 
@@ -15,7 +15,9 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from toll.models.common.errors import ConfigError
 from toll.models.inference.model_dir import loading
+from toll.models.inference.onnx_backend import OnnxBackend
 from toll.models.networks.heads import MarkerRelationModel, load_token_classifier
 
 
@@ -103,15 +105,11 @@ DEFAULT_BACKEND = default_backend()
 def load_backend(name: str, directory: Path, device: str | None = None, threads: int | None = None) -> Backend:
     """``torch`` (PyTorch eager), ``onnx`` (ONNX Runtime fp32, fused) or ``onnx-int8`` (ONNX
     Runtime, dynamic int8). The ONNX ones export ``MODEL/onnx/`` on first use (see
-    :mod:`toll.models.inference.onnx_backend`); ``threads`` caps their intra-op threads (default: all cores)."""
+    :mod:`toll.models.inference.onnx_export`); ``threads`` caps their intra-op threads (default: all cores)."""
     if name == "torch":
         if threads:
             torch.set_num_threads(threads)
         return TorchBackend.from_model_dir(Path(directory), device)
     if name in ("onnx", "onnx-int8"):
-        from toll.models.inference.onnx_backend import OnnxBackend
-
         return OnnxBackend.from_model_dir(Path(directory), name, threads=threads)
-    from toll.models.common.errors import ConfigError
-
     raise ConfigError(f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")

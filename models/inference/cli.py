@@ -191,7 +191,7 @@ def refuse_duplicate_ids(sources: list[str], options) -> None:
 
 def export_only(args: argparse.Namespace) -> int:
     from toll.models.inference.model_dir import check_model_dir
-    from toll.models.inference.onnx_backend import ensure_exported, is_current, variant_files
+    from toll.models.inference.onnx_export import ensure_exported, is_current, variant_files
 
     check_model_dir(args.model)
     fresh = not is_current(args.model)

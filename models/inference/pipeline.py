@@ -27,48 +27,24 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
-
-from toll.models.networks.collate_relations import head_example_row, pad_relation_batch
-from toll.models.text.alignment import TokenizedText, case_marker_id, tokenize
-from toll.models.text.document import Document, Entity, Relation
 from toll.models.common.errors import ModelDirError
-from toll.models.inference.model_dir import FIX, ModelLabels, check_model_dir, loading
 from toll.models.inference.backends import Backend, load_backend
-from toll.models.inference.records import casualty_records, toll_groups
-from toll.models.networks.relation_inputs import build_head_examples
+from toll.models.inference.model_dir import ModelLabels, check_model_dir, loading
+from toll.models.inference.records import Prediction, casualty_records, toll_groups
+from toll.models.inference.settings import InferenceSettings
+from toll.models.inference.thresholds import DecisionThresholds
+from toll.models.networks.relation_classifier import RelationClassifier
+from toll.models.networks.relation_encoding import RelationEncoding
+from toll.models.networks.tagging import WindowTagger
+from toll.models.text.alignment import TokenizedText, case_marker_id, tokenize
+from toll.models.text.document import Document, Entity
 from toll.models.text.schema import Schema
 from toll.models.text.sentences import sentence_spans
-from toll.models.networks.tagging import WindowTagger, batches, softmax
-from toll.models.inference.thresholds import DecisionThresholds
-from toll.models.common.yaml_config import read_yaml
-
-
-@dataclass
-class Prediction:
-    """A document with predicted entities and relations, and its casualty records."""
-
-    document: Document
-    casualties: list[dict]
-    tolls: list[dict]
-
-    def to_record(self) -> dict:
-        doc = self.document
-        return {
-            "id": doc.id,
-            "entities": [{"id": e.id, "label": e.label, "start": e.start, "end": e.end,
-                          "text": doc.span_text(e), "score": round(e.score or 0.0, 4)}
-                         for e in doc.entities],
-            "relations": [{"head": r.head, "tail": r.tail, "label": r.label,
-                           "score": round(r.score or 0.0, 4)} for r in doc.relations],
-            "casualties": self.casualties,
-            "tolls": self.tolls,
-        }
 
 
 class _Clock:
@@ -87,7 +63,7 @@ class Pipeline:
     """Tagger + relation classifier + count normalization + record assembly."""
 
     def __init__(self, schema: Schema, labels: ModelLabels, backend: Backend, tokenizer, rel_tokenizer,
-                 config: dict, batch_size: int = 16, thresholds: DecisionThresholds | None = None):
+                 settings: InferenceSettings, batch_size: int = 16, thresholds: DecisionThresholds | None = None):
         self.schema = schema
         self.thresholds = thresholds or DecisionThresholds()
         self.labels = labels
@@ -95,29 +71,29 @@ class Pipeline:
         self.tokenizer = tokenizer
         self.rel_tokenizer = rel_tokenizer
         self.batch_size = batch_size
-        self.max_tokens = config["windows"]["max_tokens"]
-        self.overlap = config["windows"]["overlap_sentences"]
-        self.sentence_window = config["relations"]["sentence_window"]
-        self.rel_max_tokens = config["relations"]["max_tokens"]
-        self.marker_ids = {m: rel_tokenizer.convert_tokens_to_ids(m) for m in labels.markers}
+        self.settings = settings
         # Both networks read the tagger's tokenization, so the relation tokenizer must agree on
         # the capitalization marker's id.
         self.case_marker = case_marker_id(tokenizer)
         if self.case_marker != case_marker_id(rel_tokenizer):
             raise ModelDirError("tagger and relation tokenizers disagree on the [CAP] marker")
-        self.model_version = config.get("model_version", "toll")
         # how vague counts ("dozens", "more than 30") read in the records: literal or acled (toll.models.counts)
         self.count_convention = "literal"
         # seconds spent per stage since loading (tokenize, sentences, tagger, ..., records): what
         # eval/benchmarks/speed.py reports; the network calls are counted apart from the rest
         self.timings: dict[str, float] = defaultdict(float)
-        self.tagger = WindowTagger(tokenizer, labels.tags, backend.tagger_logits, self.max_tokens, self.overlap,
-                                   batch_size, self.timings)
+        windows = settings.windows
+        self.tagger = WindowTagger(tokenizer, labels.tags, backend.tagger_logits, windows.max_tokens,
+                                   windows.overlap_sentences, batch_size, self.timings)
+        encoding = RelationEncoding.from_tokenizer(rel_tokenizer, schema, labels.markers,
+                                                   settings.relations.sentence_window, settings.relations.max_tokens)
+        self.relation_classifier = RelationClassifier(encoding, labels.relations, backend.relation_logits,
+                                                      batch_size, self.timings)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 16, device: str | None = None,
                         backend: str = "torch", threads: int | None = None) -> "Pipeline":
-        """Load a model directory written by ``toll-train`` (checked: schema, labels, safetensors).
+        """Load a model directory written by ``toll-train`` (checked: schema, labels, safetensors, settings).
         ``backend``: ``torch``, ``onnx`` or ``onnx-int8`` (:func:`toll.models.inference.backends.load_backend`)."""
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -125,10 +101,7 @@ class Pipeline:
         hf_logging.disable_progress_bar()
         directory = Path(directory)
         schema, labels = check_model_dir(directory)
-        config = read_yaml(directory / "config.yaml")
-        if not isinstance(config, dict) or not {"windows", "relations"} <= config.keys():
-            raise ModelDirError(f"{directory / 'config.yaml'}: not a toll training config; {FIX}")
-        config["model_version"] = f"{directory.resolve().name}"
+        settings = InferenceSettings.load(directory)
         with loading(directory / "tagger"):
             tokenizer = AutoTokenizer.from_pretrained(directory / "tagger")
         with loading(directory / "relation"):
@@ -140,7 +113,7 @@ class Pipeline:
         except ValueError as exc:
             raise ModelDirError(str(exc)) from None
         return cls(schema, labels, load_backend(backend, directory, device, threads), tokenizer, rel_tokenizer,
-                   config, batch_size=batch_size, thresholds=thresholds)
+                   settings, batch_size=batch_size, thresholds=thresholds)
 
     # -- public API ------------------------------------------------------------------------
     def predict_text(self, text: str, doc_id: str = "0") -> dict:
@@ -188,7 +161,7 @@ class Pipeline:
         else:
             entities = self._tag(toks, sentences, floors.entity)
         clock("tagger")
-        relations = self._relate(toks, sentences, entities, floors.relation)
+        relations = self.relation_classifier.relate(toks, sentences, entities, floors.relation)
         clock("relations")
         out = []
         for doc, ents, rels, sents in zip(docs, entities, relations, sentences):
@@ -200,27 +173,3 @@ class Pipeline:
 
     def _tag(self, toks: list[TokenizedText], sentences, min_score: float) -> list[list[Entity]]:
         return self.tagger.tag(toks, sentences, min_score)
-
-    def _relate(self, toks, sentences, entities, min_score: float) -> list[list[Relation]]:
-        special = (self.rel_tokenizer.cls_token_id, self.rel_tokenizer.sep_token_id)
-        jobs = []
-        for d, (tok, sents, ents) in enumerate(zip(toks, sentences, entities)):
-            for ex in build_head_examples(tok, ents, self.schema, sents, self.marker_ids, special,
-                                          self.sentence_window, self.rel_max_tokens):
-                jobs.append((d, ex))
-        jobs.sort(key=lambda j: len(j[1].input_ids))
-        results: list[list[Relation]] = [[] for _ in toks]
-        classes = self.labels.relations
-        for batch in batches(jobs, self.batch_size):
-            tensors = pad_relation_batch([head_example_row(ex) for _, ex in batch], self.rel_tokenizer.pad_token_id)
-            start = time.perf_counter()
-            logits = self.backend.relation_logits(tensors)
-            self.timings["relation network"] += time.perf_counter() - start
-            probs = softmax(logits)
-            for i, (d, ex) in enumerate(batch):
-                for k, tail in enumerate(ex.tail_ids):
-                    c = int(probs[i, k].argmax())
-                    if c != 0 and probs[i, k, c] >= min_score:
-                        results[d].append(Relation(ex.head_id, tail, classes[c], round(float(probs[i, k, c]), 4)))
-        return results
-

@@ -100,7 +100,7 @@ def predict_ray(inputs: list[str], model: str, backend: str, options, report, *,
                 docs_per_batch: int = DOCS_PER_BATCH):
     """The prediction dataset (lazy: ``id`` and ``record`` columns) and the number of actors."""
     if backend.startswith("onnx"):
-        from toll.models.inference.onnx_backend import ensure_exported
+        from toll.models.inference.onnx_export import ensure_exported
 
         ensure_exported(model)  # once, here, before the actors load it
     ray = _init_ray(address, local_cpus, progress)

@@ -1,6 +1,7 @@
-"""Casualty records: each casualty span with its count and the texts of its linked entities,
-plus a document-level view that groups restatements and marks conflicting figures with a shared
-``conflict_group`` id, side by side.
+"""What a prediction returns: the document with its entities and relations, and its casualty
+records (:class:`Prediction`, one output record per document). A casualty record is each casualty
+span with its count and the texts of its linked entities; beside them a document-level view groups
+restatements and marks conflicting figures with a shared ``conflict_group`` id.
 
 >>> from toll.models.text.document import Document, Entity, Relation
 >>> from toll.models.text.schema import Schema
@@ -13,11 +14,15 @@ plus a document-level view that groups restatements and marks conflicting figure
 ({'value': 12, 'low': 12, 'high': None, 'qualifier': 'at_least'}, 'people', ['Gunmen'], ['police'])
 >>> [t["mentions"] for t in toll_groups(recs)]
 [['c1'], ['c2']]
+>>> out = Prediction(doc, recs, toll_groups(recs)).to_record()
+>>> out["relations"][0], len(out["casualties"]), len(out["tolls"])
+({'head': 'c1', 'tail': 'a1', 'label': 'perpetrator', 'score': 0.0}, 2, 2)
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from toll.models.counts import normalize_count, victim_text
 from toll.models.text.document import Document
@@ -26,6 +31,28 @@ from toll.models.text.sentences import sentence_index
 
 SLOTS = {"perpetrator": "perpetrators", "source": "sources", "location": "locations",
          "date": "dates", "weapon": "weapons"}
+
+
+@dataclass
+class Prediction:
+    """A document with predicted entities and relations, and its casualty records."""
+
+    document: Document
+    casualties: list[dict]
+    tolls: list[dict]
+
+    def to_record(self) -> dict:
+        doc = self.document
+        return {
+            "id": doc.id,
+            "entities": [{"id": e.id, "label": e.label, "start": e.start, "end": e.end,
+                          "text": doc.span_text(e), "score": round(e.score or 0.0, 4)}
+                         for e in doc.entities],
+            "relations": [{"head": r.head, "tail": r.tail, "label": r.label,
+                           "score": round(r.score or 0.0, 4)} for r in doc.relations],
+            "casualties": self.casualties,
+            "tolls": self.tolls,
+        }
 
 
 def casualty_records(doc: Document, schema: Schema, sentences: list[tuple[int, int]] | None = None,

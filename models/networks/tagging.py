@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 
 from toll.models.text.alignment import TokenizedText, make_windows, spans_from_word_tags
+from toll.models.networks.batching import batches, softmax
 from toll.models.networks.decoding import viterbi_tags
 from toll.models.text.document import Entity
 
@@ -40,17 +41,6 @@ from toll.models.text.document import Entity
 FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "by", "for", "with"})
 
 LogitsFn = Callable[[torch.Tensor, torch.Tensor], np.ndarray]
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def batches(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class WindowTagger:

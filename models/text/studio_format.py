@@ -1,8 +1,10 @@
-"""Label Studio JSON export <-> :class:`~toll.models.text.document.Document`; the labeling config XML.
+"""Label Studio tasks <-> :class:`~toll.models.text.document.Document`.
 
 The corpus on disk is Label Studio's JSON export: a list of tasks, each with ``data.text`` and
 ``annotations[].result[]`` holding span regions (``type: labels``) and relation regions
-(``type: relation``). Files this project writes read back to the same bytes.
+(``type: relation``). Files this project writes read back to the same bytes
+(:func:`dumps_tasks`). Reading the files is :mod:`toll.models.text.studio_files`; the labeling
+config the regions refer to is :mod:`toll.models.text.studio_config`.
 
 >>> from toll.models.text.document import Document, Entity, Relation
 >>> doc = Document("brief-1", "Gunmen killed two guards.",
@@ -21,17 +23,13 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Iterable
-from xml.sax.saxutils import quoteattr
+from typing import Any
 
 from toll.models.text.document import Document, Entity, Relation
 from toll.models.common.errors import CorpusError
-from toll.models.text.schema import Schema
+from toll.models.text.studio_config import FROM_NAME, TO_NAME
 from toll.models.text.validation import Problem
 
-FROM_NAME = "label"
-TO_NAME = "text"
-RELATIONS_NAME = "relations"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -274,63 +272,3 @@ def document_to_task(doc: Document, task_id: int | None = None) -> dict[str, Any
 def dumps_tasks(tasks: list[dict[str, Any]]) -> str:
     """The canonical on-disk form: UTF-8 JSON, two-space indent, non-ASCII kept, trailing newline."""
     return json.dumps(tasks, ensure_ascii=False, indent=2) + "\n"
-
-
-def load_tasks(path: str | Path) -> list[dict[str, Any]]:
-    """Read a Label Studio JSON export (a list of tasks, or one task object)."""
-    path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path}: not UTF-8 ({exc})") from None
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        tasks = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                          f"{exc.msg}); is the export truncated?") from None
-    except (ValueError, RecursionError) as exc:  # an integer over 4300 digits; nesting too deep
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-        raise CorpusError(f"{path}: not valid JSON ({reason})") from None
-    if isinstance(tasks, dict):
-        tasks = [tasks]
-    if not isinstance(tasks, list):
-        raise CorpusError(f"{path}: expected a list of Label Studio tasks")
-    return tasks
-
-
-def read_documents(
-    path: str | Path, problems: list[Problem] | None = None, *, use_predictions: bool = False
-) -> list[Document]:
-    """All documents of one export file (see :func:`task_to_document` for ``problems``)."""
-    tasks = load_tasks(path)
-    for i, task in enumerate(tasks):
-        if not isinstance(task, dict):
-            raise CorpusError(f"{path}: item {i + 1} of {len(tasks)} is {type(task).__name__}, not a task object")
-    return [task_to_document(t, str(path), problems, use_predictions=use_predictions) for t in tasks]
-
-
-def write_documents(path: str | Path, docs: Iterable[Document]) -> None:
-    """Write documents as a Label Studio export, atomically."""
-    from toll.models.common.atomic import atomic_write_text
-
-    tasks = [document_to_task(d, task_id=d.meta.get("task_id") or i + 1) for i, d in enumerate(docs)]
-    atomic_write_text(path, dumps_tasks(tasks))
-
-
-def labeling_config(schema: Schema) -> str:
-    """The Label Studio labeling config for a schema: entity ``<Labels>`` and ``<Relations>``.
-
-    Written by hand because the SDK's ``LabelInterface.create`` puts ``<Label>`` children inside
-    ``<Relations>``, which Label Studio does not read as relation labels.
-    """
-    lines = ["<View>", f'  <Relations name="{RELATIONS_NAME}" toName="{TO_NAME}">']
-    lines += [f"    <Relation value={quoteattr(name)}/>" for name in schema.relation_labels]
-    lines += ["  </Relations>", f'  <Labels name="{FROM_NAME}" toName="{TO_NAME}">']
-    lines += [
-        f"    <Label value={quoteattr(name)} background={quoteattr(t.color)}/>"
-        for name, t in schema.entities.items()
-    ]
-    lines += ["  </Labels>", f'  <Text name="{TO_NAME}" value="$text" granularity="symbol"/>', "</View>"]
-    return "\n".join(lines) + "\n"

@@ -26,7 +26,7 @@ from toll.models.counts import normalize_count
 from toll.models.text.document import Document
 from toll.models.scoring import prf
 from toll.training.corpus.readers.locate import dataset_root
-from toll.training.corpus.readers.muc4 import _victims
+from toll.training.corpus.readers.muc4_slots import victims as _victims
 from toll.training.corpus.readers.re3d import read_re3d
 
 CASUALTY = {"KILLED", "INJURED", "CASUALTIES"}

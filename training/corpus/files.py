@@ -26,7 +26,7 @@ from toll.models.common.errors import CorpusError
 from toll.models.text.schema import Schema
 from toll.models.text.standoff import join_text
 from toll.models.text.validation import Problem
-from toll.models.text.studio_format import read_documents
+from toll.models.text.studio_files import read_documents
 from toll.models.text.validation import check_document
 
 # test_written: the articles written for the project that were its test split before the real

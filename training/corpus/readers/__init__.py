@@ -13,7 +13,8 @@ document onto the project schema with ``configs/mappings/<corpus>.yaml``.
 
 from toll.training.corpus.readers.locate import dataset_root
 from toll.training.corpus.readers.mapping import LabelMapping, apply_mapping, default_mapping, load_mapping
-from toll.training.corpus.readers.muc4 import read_conflibert_muc4, read_muc4_templates
+from toll.training.corpus.readers.muc4 import read_conflibert_muc4
+from toll.training.corpus.readers.muc4_keys import read_muc4_templates
 from toll.training.corpus.readers.polnear import read_polnear
 from toll.training.corpus.readers.re3d import read_conflibert_re3d, read_re3d
 

@@ -21,7 +21,8 @@ from toll.training.corpus.readers.muc4 import read_conflibert_muc4
 from toll.training.corpus.readers.polnear import read_polnear
 from toll.training.corpus.readers.re3d import read_conflibert_re3d
 
-Corpus = Literal["re3d-conflibert", "muc4-conflibert", "polnear"]
+# the corpus names load_split reads (ConfliBERT's splits of re3d and MUC-4, PolNeAR's own)
+PublicCorpusName = Literal["re3d-conflibert", "muc4-conflibert", "polnear"]
 # the datasets folder each corpus lives in
 FOLDER = {"re3d-conflibert": "conflibert", "muc4-conflibert": "conflibert", "polnear": "polnear"}
 
@@ -41,7 +42,7 @@ def stable_sample(docs: list[Document], limit: int | None) -> list[Document]:
     return [d for i, d in enumerate(docs) if i in chosen]
 
 
-def load_split(corpus: Corpus, split: str, data_dir: str | Path | None = None,
+def load_split(corpus: PublicCorpusName, split: str, data_dir: str | Path | None = None,
                labels: Sequence[str] | None = None, limit: int | None = None) -> list[Document]:
     """Documents of one split (``limit``: a :func:`stable_sample` of them); ``labels`` keeps only
     those entity labels (relations are dropped)."""

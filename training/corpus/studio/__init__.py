@@ -9,6 +9,7 @@ One module per concern:
 - :mod:`toll.training.corpus.studio.export`      the full JSON export of a project (relations and prediction bodies)
 - :mod:`toll.training.corpus.studio.predictions` model output -> Label Studio prediction (scores, content-hash model version)
 - :mod:`toll.training.corpus.studio.push`        articles -> tasks with predictions (and corpus annotations), without duplicates
+- :mod:`toll.training.corpus.studio.push_inputs` what a push sends: article files, standoff records, the corpus
 - :mod:`toll.training.corpus.studio.lock`        one push at a time per project (a file lock)
 - :mod:`toll.training.corpus.studio.pull`        exported annotations -> checked corpus files, with a change report
 - :mod:`toll.training.corpus.studio.backend`     the ML backend HTTP server (``/health``, ``/setup``, ``/predict``)

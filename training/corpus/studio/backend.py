@@ -20,7 +20,7 @@ without HTTP:
 
 >>> class Echo:  # stands in for toll.models.inference.pipeline.Pipeline: predicts nothing
 ...     def predict_documents(self, docs):
-...         from toll.models.inference.pipeline import Prediction
+...         from toll.models.inference.records import Prediction
 ...         return [Prediction(d, [], []) for d in docs]
 >>> backend = TollBackend(Echo(), "toll-3f2a9c1b04e7")
 >>> backend.predict({"tasks": [{"id": 7, "data": {"text": "Talks resumed."}}]})
@@ -38,7 +38,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from toll.models.text.document import Document
-from toll.models.text.studio_format import FROM_NAME, TO_NAME
+from toll.models.text.studio_config import FROM_NAME, TO_NAME
 from toll.training.corpus.studio.predictions import studio_prediction
 
 MAX_BODY_MB = 10  # a 2,000,000-character article is 2-12 MB as JSON; Label Studio sends one task at a time

@@ -21,11 +21,22 @@ import sys
 from pathlib import Path
 
 from toll.models.common.errors import TollError, run_command
+from toll.models.inference.inputs import InputOptions, InputReport, read_inputs
+from toll.models.inference.model_dir import check_model_dir
 from toll.models.text.schema import Schema
-from toll.models.text.studio_format import labeling_config
+from toll.models.text.studio_config import labeling_config
+# export_tasks and model_version are called through their modules: the tests replace them there
+from toll.training.corpus.studio import export, predictions
+from toll.training.corpus.studio.backend import TollBackend, make_server
 from toll.training.corpus.studio.connection import (StudioSettings, connect, redact, resolve_settings,
                                         studio_errors)
-from toll.training.corpus.studio.projects import DEFAULT_TITLE, ProjectRef, get_project
+from toll.training.corpus.studio.lock import project_lock
+from toll.training.corpus.studio.projects import (DEFAULT_TITLE, ProjectRef, get_project, init_project,
+                                                  project_config, same_config)
+from toll.training.corpus.studio.pull import pull_tasks
+from toll.training.corpus.studio.push import PushReport, existing_articles, plan_push, push_plan
+from toll.training.corpus.studio.push_inputs import (is_standoff_input, load_corpus, name_file_articles,
+                                                     read_standoff_articles)
 
 DEFAULT_CORPUS = "data/corpus"
 DEFAULT_STANDOFF = "data/standoff"
@@ -45,8 +56,6 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from toll.training.corpus.studio.projects import init_project
-
     settings = _settings(args)
     client = connect(settings)
     with studio_errors(settings, f"creating project {args.project!r}"):
@@ -68,8 +77,6 @@ def _existing_folder(path: str, flag: str, what: str) -> Path:
 def _push_corpus(option: str | None) -> dict:
     """The corpus annotations push sends with articles already annotated: ``--corpus``, else
     ``data/corpus`` when it exists here (a warning says when it does not)."""
-    from toll.training.corpus.studio.push import load_corpus
-
     standoff = Path(DEFAULT_STANDOFF)
     if option is not None:
         return load_corpus(_existing_folder(option, "--corpus", "corpus"), standoff)
@@ -83,9 +90,6 @@ def _push_corpus(option: str | None) -> dict:
 
 def _read_articles(args: argparse.Namespace):
     """The articles to push, with ids from file names (see :func:`~toll.training.corpus.studio.push.file_article_id`)."""
-    from toll.models.inference.inputs import InputOptions, InputReport, read_inputs
-    from toll.training.corpus.studio.push import is_standoff_input, name_file_articles, read_standoff_articles
-
     report_in = InputReport()
     standoff = [a for a in args.articles if is_standoff_input(Path(a))]
     plain = [a for a in args.articles if a not in standoff]
@@ -116,15 +120,8 @@ def _interrupted(client, project: ProjectRef, report) -> int:
 def _cmd_push(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from toll.models.inference.model_dir import check_model_dir
-    from toll.training.corpus.studio.export import export_tasks
-    from toll.training.corpus.studio.lock import project_lock
-    from toll.training.corpus.studio.predictions import model_version
-    from toll.training.corpus.studio.projects import project_config, same_config
-    from toll.training.corpus.studio.push import PushReport, existing_articles, plan_push, push_plan
-
     schema, _ = check_model_dir(args.model)
-    version = model_version(args.model)
+    version = predictions.model_version(args.model)
     settings = _settings(args)
     corpus = _push_corpus(args.corpus)
     docs, report_in, naming_problems = _read_articles(args)
@@ -137,7 +134,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
                   "`toll-studio init` updates it", file=sys.stderr)
         try:
             with project_lock(settings.display_url, project):  # read, plan and create as one step
-                plan = plan_push(docs, existing_articles(export_tasks(client, project)), version, corpus)
+                plan = plan_push(docs, existing_articles(export.export_tasks(client, project)), version, corpus)
                 pipeline = _pipeline(args) if plan.size else None
                 with tqdm(total=plan.size, unit="article", desc="pushing", file=sys.stderr,
                           disable=args.no_progress or not plan.size) as bar:
@@ -153,15 +150,13 @@ def _cmd_push(args: argparse.Namespace) -> int:
 
 
 def _pipeline(args: argparse.Namespace):
+    # imported here, not at the top: the pipeline loads torch, which only push and serve need
     from toll.models.inference.pipeline import Pipeline
 
     return Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
 
 
 def _cmd_pull(args: argparse.Namespace) -> int:
-    from toll.training.corpus.studio.export import export_tasks
-    from toll.training.corpus.studio.pull import pull_tasks
-
     schema = Schema.load(args.schema)
     settings = _settings(args)
     corpus = _existing_folder(args.corpus, "--corpus", "corpus")
@@ -169,7 +164,7 @@ def _cmd_pull(args: argparse.Namespace) -> int:
     client = connect(settings)
     with studio_errors(settings, "exporting annotations"):
         project = _project(client, args)
-        tasks = export_tasks(client, project)
+        tasks = export.export_tasks(client, project)
     report = pull_tasks(tasks, schema, corpus, seeds, Path(args.standoff))
     for problem in report.problems:
         print(f"problem: {problem}", file=sys.stderr)
@@ -183,14 +178,9 @@ def _cmd_pull(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from toll.models.inference.model_dir import check_model_dir
-    from toll.models.inference.pipeline import Pipeline
-    from toll.training.corpus.studio.backend import TollBackend, make_server
-    from toll.training.corpus.studio.predictions import model_version
-
     check_model_dir(args.model)
-    version = model_version(args.model)
-    pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size)
+    version = predictions.model_version(args.model)
+    pipeline = _pipeline(args)
     try:
         server = make_server(TollBackend(pipeline, version), args.host, args.port, max_body_mb=args.max_body_mb)
     except OSError as exc:

@@ -26,6 +26,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
+from toll.models.common.yaml_config import read_yaml
 from toll.models.text.document import Document
 from toll.models.text.studio_format import document_to_regions
 
@@ -79,8 +80,6 @@ def _file_blocks(path: Path) -> Iterator[bytes]:
 
 def _training_config_bytes(path: Path) -> bytes:
     """The training config without the folder it names, in a canonical form."""
-    from toll.models.common.yaml_config import read_yaml
-
     config = read_yaml(path)
     if isinstance(config, dict):
         config = {k: v for k, v in config.items() if k not in FOLDER_KEYS}

@@ -104,7 +104,7 @@ def annotation_state(task: dict) -> str:
     return "skipped" if annotations else "not annotated"
 
 
-class _Corpus:
+class _CorpusFolder:
     """What is on disk already: documents by article id, their files, the task ids in use."""
 
     def __init__(self, corpus_dir: Path):
@@ -186,7 +186,7 @@ def pull_tasks(tasks: list[dict], schema: Schema, corpus_dir: str | Path, seeds_
     offsets and the text's hash, never the text."""
     corpus_dir, seeds_dir = Path(corpus_dir), Path(seeds_dir)
     report = PullReport()
-    corpus = _Corpus(corpus_dir)
+    corpus = _CorpusFolder(corpus_dir)
     readable: dict[str, list[tuple[dict, Document]]] = defaultdict(list)
     for task in tasks:
         if not isinstance(task, dict):
