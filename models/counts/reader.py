@@ -87,7 +87,8 @@ class Reader:
         if j >= len(self.w):
             return False
         return (number_at(self.w, j) is not None or self.w[j] in {"a", "an", "half", "between", "both", "the", "other"}
-                or self.plural_unit(j) is not None or any(self.at(j, p) for p, _ in (*_QUANTIFIERS, *_ROUGH_UNITS)))
+                or self.plural_unit(j) is not None or any(self.at(j, p) for p, _ in (*_QUANTIFIERS, *_ROUGH_UNITS))
+                or any(self.at(j, p) and self.readable(j + len(p.split())) for p, _ in _QUALIFIERS))
 
     def qualified(self, n: int, kind: str) -> Count:
         if kind == "more_than":
