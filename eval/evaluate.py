@@ -8,7 +8,8 @@ from typing import Iterable, Iterator, Protocol
 from toll.eval.bootstrap import bootstrap_f1
 from toll.eval.breakdown import by_kind, false_figures
 from toll.eval.errors import error_log
-from toll.eval.calibration import entity_score_outcomes, reliability_bins
+from toll.eval.link_diagnosis import diagnose
+from toll.eval.calibration import calibration_metrics
 from toll.eval.casualties import casualty_scores
 from toll.eval.entities import confusion, entity_scores
 from toll.eval.relations import relation_scores, reachable_share
@@ -43,8 +44,6 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
     on_gold = [p.document for p in pipeline.predict_documents(
         (d.with_annotations(d.entities, ()) for d in gold), entities_given=True)]
     casualty_set = set(schema.casualty_labels)
-    scores, correct = entity_score_outcomes(gold, pred)
-    bins, ece = reliability_bins(scores, correct)
     metrics = {
         "articles": len(gold),
         "entities": entity_scores(gold, pred, labels),
@@ -57,7 +56,7 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
         "false_figures": false_figures(gold, pred, schema.casualty_labels),
         "error_log": error_log(gold, pred, schema),
         "confusion": confusion(gold, pred, labels),
-        "calibration": {"bins": bins, "ece": ece},
+        "calibration": calibration_metrics(gold, pred, bootstrap_samples),
         "confidence_intervals": {
             "entity_exact_f1": bootstrap_f1([exact_counts(g, p) for g, p in zip(gold, pred)], bootstrap_samples),
             "casualty_span_f1": bootstrap_f1([exact_counts(g, p, casualty_set) for g, p in zip(gold, pred)],
@@ -70,6 +69,12 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
     thresholds = getattr(pipeline, "thresholds", None)  # a baseline has none
     if thresholds is not None:
         metrics["decision_thresholds"] = {"entity": thresholds.entity, "relation": thresholds.relation}
+    calibration = getattr(pipeline, "calibration", None)
+    if calibration is not None:
+        metrics["calibration"]["scores"] = (f"calibrated on {calibration.fitted_on}" if not calibration.is_identity
+                                            else "raw (no calibration.json)")
+    if hasattr(pipeline, "relation_classifier"):  # a baseline has no relation network to diagnose
+        metrics["link_diagnosis"] = diagnose(pipeline, gold, pred)
     return Evaluation(metrics, gold, pred)
 
 

@@ -50,19 +50,22 @@ def confusion_matrix(table: dict[str, dict[str, int]]) -> bytes:
     return _png(fig)
 
 
-def reliability(bins: list[dict]) -> bytes:
+def reliability(bins: list[dict], relation_bins: list[dict] | None = None) -> bytes:
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
-    xs = [b["mean_score"] for b in bins if b["count"]]
-    ys = [b["accuracy"] for b in bins if b["count"]]
-    sizes = [20 + 200 * b["count"] / max(1, max(bb["count"] for bb in bins)) for b in bins if b["count"]]
-    ax.plot(xs, ys, "-", color="#dd8452")
-    ax.scatter(xs, ys, s=sizes, color="#dd8452", label="entities (size = count)")
+    for name, head, color in (("entities", bins, "#dd8452"), ("relations", relation_bins or [], "#4c72b0")):
+        xs = [b["mean_score"] for b in head if b["count"]]
+        ys = [b["accuracy"] for b in head if b["count"]]
+        if not xs:
+            continue
+        sizes = [20 + 200 * b["count"] / max(1, max(bb["count"] for bb in head)) for b in head if b["count"]]
+        ax.plot(xs, ys, "-", color=color)
+        ax.scatter(xs, ys, s=sizes, color=color, label=f"{name} (size = count)")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("predicted entity score")
+    ax.set_xlabel("predicted score")
     ax.set_ylabel("share exactly correct")
-    ax.set_title("Reliability of entity scores")
+    ax.set_title("Reliability of scores")
     ax.legend(loc="upper left", fontsize=8)
     return _png(fig)
 

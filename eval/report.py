@@ -9,6 +9,7 @@ from pathlib import Path
 
 from toll.eval import plots
 from toll.eval.breakdown import KIND_TITLES
+from toll.eval.link_diagnosis import links_markdown
 from toll.models.common.atomic import atomic_write_bytes, atomic_write_text
 
 
@@ -39,7 +40,7 @@ def summary_markdown(m: dict) -> str:
         ["casualty figures found (overlap), F1", rec["figures"]["f1"], ""],
         ["count exact match on found figures", rec["count_exact_match"], ""],
         ["killed/injured type accuracy on found figures", rec["type_accuracy"], ""],
-        ["entity score calibration error (ECE)", m["calibration"]["ece"], ""],
+        *_calibration_rows(m["calibration"]),
     ]
     floors = m.get("decision_thresholds")
     floors = (f" Predictions scored below the model's decision thresholds (entities {floors['entity']:.2f}, "
@@ -47,6 +48,33 @@ def summary_markdown(m: dict) -> str:
     return _table(["metric", "value", "95% CI"], rows) + (
         f"\n\n{m['articles']} test articles; confidence intervals resample articles, and with a test set "
         f"this small they are wide: read differences inside them as noise.{floors}")
+
+
+def _calibration_rows(c: dict) -> list[list]:
+    """ECE per head with its interval (older metrics: the entity ECE alone)."""
+    if "entities" not in c:
+        return [["entity score calibration error (ECE)", c["ece"], ""]]
+    return [[f"{name} score calibration error (ECE, {c['binning']})", c[head]["ece"],
+             f"{c[head]['low']:.3f}-{c[head]['high']:.3f}"]
+            for name, head in (("entity", "entities"), ("relation", "relations"))]
+
+
+def calibration_markdown(c: dict, image: str) -> list[str]:
+    """Per head: ECE with its interval and the reliability bins (equal mass)."""
+    if "entities" not in c:
+        return ["## Calibration", "", f"Expected calibration error {c['ece']:.3f}.", "", f"![reliability]({image})", ""]
+    parts = ["## Calibration", "",
+             f"Scores: {c.get('scores', 'as the predictor reports them')}. Each predicted span and link is scored "
+             f"against whether it is exactly correct; {c['binning']} by score; 95% intervals resample articles.", ""]
+    for name, head in (("Entity spans", "entities"), ("Relation links", "relations")):
+        h = c[head]
+        parts += [f"{name}: {h['predictions']} predictions, {h['share_correct'] or 0:.1%} exactly correct; "
+                  f"ECE {h['ece']:.3f} ({h['low']:.3f}-{h['high']:.3f}); perfectly calibrated scores would show "
+                  f"about {h.get('if_calibrated', 0.0):.3f} in these bins (binomial noise).", "",
+                  _table(["scores", "predictions", "mean score", "share correct"],
+                         [[f"{b['low']:.4f}-{b['high']:.4f}", b["count"], f"{b['mean_score']:.4f}", b["accuracy"]]
+                          for b in h["bins"]]), ""]
+    return parts + [f"![reliability]({image})", ""]
 
 
 def by_kind_markdown(m: dict) -> list[str]:
@@ -146,11 +174,11 @@ def render_markdown(m: dict, title: str, images: dict[str, str]) -> str:
               f"{rec['count_exact_match']:.1%} and the killed/injured type in {rec['type_accuracy']:.1%}.", "",
               _table(["slot", "precision", "recall", "F1"],
                      [[k, v["precision"], v["recall"], v["f1"]] for k, v in rec["slots"].items()]), ""]
-    parts += ["## Calibration", "", f"Expected calibration error {m['calibration']['ece']:.3f}.", "",
-              f"![reliability]({images['reliability']})", ""]
+    parts += calibration_markdown(m["calibration"], images["reliability"])
     if "training_curves" in images:
         parts += ["## Training curves", "", f"![training curves]({images['training_curves']})", ""]
     parts += error_log_markdown(m)
+    parts += links_markdown(m.get("link_diagnosis"))
     parts += ["## Worst errors", "", _table(
         ["article", "kind", "label", "span", "score", "other side", "sentence"],
         [[r["doc"], r["kind"], r["label"], r["text"], "-" if r["score"] is None else round(r["score"], 3),
@@ -164,7 +192,8 @@ def write_report(out_dir: Path, metrics: dict, title: str, training_log: dict | 
     figures = {
         "per_label_f1": plots.per_label_f1(metrics["entities"]["seqeval"]["per_label"], "Entity F1 (strict IOB2)"),
         "confusion": plots.confusion_matrix(metrics["confusion"]),
-        "reliability": plots.reliability(metrics["calibration"]["bins"]),
+        "reliability": plots.reliability(metrics["calibration"]["bins"],
+                                         metrics["calibration"].get("relations", {}).get("bins")),
     }
     if training_log:
         figures["training_curves"] = plots.training_curves(training_log)

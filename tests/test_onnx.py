@@ -35,7 +35,7 @@ def test_split(repo):
 
 @pytest.fixture(scope="module")
 def backends(exported):
-    return {name: load_backend(name, exported) for name in ("torch", "onnx", "onnx-int8")}
+    return {name: load_backend(name, exported) for name in ("torch", "torch-bf16", "onnx", "onnx-int8")}
 
 
 def _tagger_rows(tokenizer, texts, length=128):
@@ -104,6 +104,33 @@ def test_fp32_onnx_relation_logits_match_torch(backends, exported, test_split):
     allowed = batch["allowed"].numpy()
     assert np.abs(onnx - reference)[allowed].max() < 1e-3
     assert (onnx[~allowed] < -1e30).all()  # schema-disallowed classes stay masked
+
+
+def test_bf16_logits_are_close_to_fp32_and_come_back_as_float32(backends, exported, tokenizer, test_split):
+    ids, mask = _tagger_rows(tokenizer, [d.text for d in test_split[:6]])
+    keep = mask.bool().numpy()
+    reference = backends["torch"].tagger_logits(ids, mask)
+    bf16 = backends["torch-bf16"].tagger_logits(ids, mask)
+    assert bf16.dtype == np.float32 and bf16.shape == reference.shape
+    # bf16 keeps 8 bits of mantissa: logits of a few units differ by hundredths, not by tenths
+    assert np.abs(bf16 - reference)[keep].max() < 0.25
+    assert (bf16.argmax(-1) == reference.argmax(-1))[keep].mean() > 0.97
+
+    pipe = Pipeline.from_pretrained(exported, backend="torch")
+    from toll.models.text.sentences import sentence_spans
+
+    encoding = pipe.relation_classifier.encoding
+    examples = []
+    for doc in test_split[:2]:
+        examples += build_head_examples(tokenize(pipe.tokenizer, doc.text), list(doc.entities),
+                                        sentence_spans(doc.text), encoding)
+    batch = pad_relation_batch([ex.model_inputs() for ex in examples[:8]], encoding.pad_id)
+    reference = backends["torch"].relation_logits(batch)
+    bf16 = backends["torch-bf16"].relation_logits(batch)
+    allowed = batch["allowed"].numpy()
+    assert bf16.dtype == np.float32
+    assert np.abs(bf16 - reference)[allowed].max() < 0.25
+    assert (bf16[~allowed] < -1e30).all()  # schema-disallowed classes stay masked in bf16 too
 
 
 def _records(model, backend, docs, entities_given=False):

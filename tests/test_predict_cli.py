@@ -120,3 +120,91 @@ def test_five_megabyte_article_is_skipped_and_counted(smoke_model, tmp_path, cap
     assert "scraped.txt: 5,000,000 characters, over the --max-chars limit of 2,000,000" in err
     assert "1 document(s) read, 1 skipped" in err
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["ok"]
+
+
+def _measured_table(model, tmp_path, bf16_loss: float) -> "Path":
+    """A measured table bound to ``model``'s weights in which bf16 loses ``bf16_loss`` points
+    and int8 loses 2 (dev and test alike)."""
+    from toll.models.inference.backends import weights_fingerprint
+
+    fp32 = {"entities": 70.0, "casualty_spans": 80.0, "relations_end_to_end": 50.0,
+            "relations_gold_entities": 60.0, "count_exact": 99.0, "entity_ece": 0.1}
+    scores = {split: {"torch": fp32, "torch-bf16": {**fp32, "entities": 70.0 - bf16_loss},
+                      "onnx-int8": {**fp32, "relations_end_to_end": 48.0}} for split in ("dev", "test")}
+    path = tmp_path / "measured_backends.json"
+    path.write_text(json.dumps({"weights": weights_fingerprint(model), "scores": scores}))
+    return path
+
+
+def test_auto_picks_bf16_on_a_bf16_cpu_prints_why_and_records_it_in_the_summary(smoke_model, tmp_path, capsys,
+                                                                                  monkeypatch):
+    from toll.models.inference import backends
+
+    monkeypatch.setattr(backends, "MEASURED_FILE", _measured_table(smoke_model, tmp_path, bf16_loss=0.25))
+    monkeypatch.setattr(backends, "cpu_flags", lambda: {"avx2", "avx512f", "avx512_bf16"})
+    article = tmp_path / "a.txt"
+    article.write_text("Gunmen killed two guards in Kano on Friday, police said.")
+    out = tmp_path / "pred.jsonl"
+    code, _, err = run(capsys, str(article), "--model", str(smoke_model), "--out", str(out), "--no-progress")
+    assert code == 0, err
+    reason = "CPU has AVX-512 BF16; bf16 loses at most 0.25 F1 points (entities micro-F1, dev)"
+    assert f"backend: torch-bf16 ({reason})" in err.splitlines()
+    summary = json.loads((tmp_path / "pred.summary.json").read_text())
+    assert (summary["backend"], summary["reason"], summary["predicted"]) == ("torch-bf16", reason, 1)
+
+    # a bf16 that loses more than the rule allows is not chosen, and int8 (losing 2 points) neither
+    monkeypatch.setattr(backends, "MEASURED_FILE", _measured_table(smoke_model, tmp_path, bf16_loss=0.75))
+    code, _, err = run(capsys, str(article), "--model", str(smoke_model), "--out", str(out), "--no-progress")
+    summary = json.loads((tmp_path / "pred.summary.json").read_text())
+    assert code == 0 and summary["backend"] == "onnx"
+    assert summary["reason"].startswith("fp32: CPU has AVX-512 BF16 but bf16 loses 0.75 F1 points on entities")
+
+    # an explicit --backend wins over the table
+    code, _, err = run(capsys, str(article), "--model", str(smoke_model), "--out", str(out), "--no-progress",
+                       "--backend", "torch")
+    summary = json.loads((tmp_path / "pred.summary.json").read_text())
+    assert code == 0 and "backend: torch (asked for by name)" in err
+    assert (summary["backend"], summary["reason"]) == ("torch", "asked for by name")
+
+
+def test_a_table_measured_on_other_weights_is_not_used(smoke_model, tmp_path, capsys, monkeypatch):
+    from toll.models.inference import backends
+
+    table = _measured_table(smoke_model, tmp_path, bf16_loss=0.0)
+    other = json.loads(table.read_text())
+    other["weights"]["tagger/model.safetensors"] = "0" * 64  # as if measured before a retraining
+    table.write_text(json.dumps(other))
+    monkeypatch.setattr(backends, "MEASURED_FILE", table)
+    monkeypatch.setattr(backends, "cpu_flags", lambda: {"avx512_bf16"})
+    choice = backends.auto_backend(smoke_model)
+    assert choice.backend == "onnx" and "not measured for this model's weights" in choice.reason
+
+
+def test_the_summary_counts_the_positions_each_network_read(smoke_model, tmp_path, capsys):
+    """Two short articles, one window each, batched together: the tagger reads each article's word
+    pieces plus [CLS] and [SEP], the shorter padded to the longer."""
+    from toll.models.inference.pipeline import Pipeline
+    from toll.models.text.alignment import tokenize
+
+    texts = {"a": "Gunmen killed two guards in Kano on Friday, police said.",
+             "b": "A car bomb killed at least seven soldiers in Ghazni on Monday, a spokesman for the army said."}
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in texts.items()))
+    out = tmp_path / "pred.jsonl"
+    code, _, err = run(capsys, str(src), "--model", str(smoke_model), "--out", str(out), "--no-progress",
+                       "--backend", "torch")
+    assert code == 0, err
+    positions = json.loads((tmp_path / "pred.summary.json").read_text())["positions"]
+
+    pipe = Pipeline.from_pretrained(smoke_model, backend="torch")
+    toks = {k: tokenize(pipe.tokenizer, v, pipe.case_marker) for k, v in texts.items()}
+    n = {k: t.n_tokens + 2 for k, t in toks.items()}  # with [CLS] and [SEP]
+    assert positions["tagger"] == {"rows": 2, "real": n["a"] + n["b"], "padding": n["b"] - n["a"],
+                                   "padding_share": round((n["b"] - n["a"]) / (2 * n["b"]), 4)}
+    assert positions["words"] == sum(len(t.word_spans) for t in toks.values())
+    relation = positions["relation"]
+    both = positions["all"]
+    assert both["real"] == positions["tagger"]["real"] + relation["real"]
+    assert both["padding"] == positions["tagger"]["padding"] + relation["padding"]
+    assert both["per_word"] == round((both["real"] + both["padding"]) / positions["words"], 3)
+    assert f"{positions['words']} words read" in err

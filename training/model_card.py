@@ -67,8 +67,7 @@ def render_model_card(config: TrainConfig, schema: Schema, metrics: dict, test: 
          "see capitalization." if config.case_marker else
          "- The bundled encoder is uncased: capitalization, a strong cue for names, is not seen."),
         "- Relations are only predicted within the configured sentence window around a figure.",
-        "- Scores are model probabilities (the mean of the word-level tag probabilities for an entity,",
-        "  the class probability for a relation). " + _calibration_sentence(test),
+        *_score_lines(t.get("calibration"), test),
         "",
         "Reproduce: `toll-train <config>` then `toll-eval --model <this directory>`.",
     ]
@@ -124,7 +123,8 @@ def _threshold_lines(tuned: dict | None) -> list[str]:
     if not tuned:
         return []
     ent, rel = tuned["entity_exact_f1"], tuned["relation_end_to_end_f1"]
-    return [f"Decision thresholds, tuned on {tuned['tuned_on']} and saved in `{THRESHOLDS_FILE}`: entities scored below "
+    on = " on the calibrated scores" if str(tuned.get("scores", "")).startswith("calibrated") else ""
+    return [f"Decision thresholds, tuned on {tuned['tuned_on']}{on} and saved in `{THRESHOLDS_FILE}`: entities scored below "
             f"{tuned['entity']:.2f} and relations below {tuned['relation']:.2f} are dropped. On dev they move "
             f"entity exact-span F1 from {ent['at_zero']:.3f} to {ent['at_threshold']:.3f} and end-to-end "
             f"relation F1 from {rel['at_zero']:.3f} to {rel['at_threshold']:.3f}; `--min-score 0` keeps every "
@@ -158,6 +158,20 @@ def _public_lines(tagger: dict) -> list[str]:
         lines.append(f"  - {s['corpus']} ({split}; `{s['mapping']}`): {documents}, "
                      f"{s['windows']} windows{left_out}; spans: {labels}; annotated exhaustively: {exhaustive}.")
     return lines
+
+
+def _score_lines(calibration: dict | None, test: dict | None) -> list[str]:
+    """What the scores mean: calibrated on dev (``calibration.json``) or the networks' raw probabilities."""
+    if calibration:
+        measured = ("" if not test or "ece" not in test else
+                    f" On the test split the entity scores' expected calibration error is {test['ece']:.3f} "
+                    "(10 equal-mass bins; the evaluation report has both heads with intervals).")
+        return ["- Scores are calibrated on " + calibration["fitted_on"] + " (`calibration.json`: "
+                f"{calibration['entity']['method']} for entities, {calibration['relation']['method']} for "
+                "relations): an entity's score estimates the probability that its bounds and label are exactly "
+                "right, a relation's that its label and both end spans are." + measured]
+    return ["- Scores are model probabilities (the mean of the word-level tag probabilities for an entity,",
+            "  the class probability for a relation). " + _calibration_sentence(test)]
 
 
 def _calibration_sentence(test: dict | None) -> str:

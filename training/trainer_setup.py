@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
+from toll.models.common import machine
 from toll.models.scoring import relation_class_scores, strict_entity_scores
 from toll.training.config import OptimConfig, TrainConfig
 
@@ -53,15 +54,9 @@ def training_arguments(config: TrainConfig, optim: OptimConfig, work_dir: str, g
 
 def native_bf16() -> bool:
     """Whether this machine computes bf16 in hardware: a CUDA device that supports it, or a CPU
-    with AVX-512 BF16 or AMX (read from ``/proc/cpuinfo``; elsewhere assumed not)."""
-    if torch.cuda.is_available():
-        return torch.cuda.is_bf16_supported()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            flags = next((line for line in info if line.startswith("flags")), "").split()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    with AVX-512 BF16 or AMX (:func:`toll.models.common.machine.native_bf16`, which toll-predict's
+    ``--backend auto`` asks too)."""
+    return machine.native_bf16() is not None
 
 
 def resolve_precision(precision: str) -> str:

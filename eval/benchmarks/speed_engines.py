@@ -30,10 +30,12 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
-def child_predict(model: str, backend: str, articles: Path, work: Path) -> dict:
-    """``toll-predict`` as a user runs it; the pipeline it loads is kept to read its stage timings."""
+def child_predict(model: str, backend: str, articles: Path, work: Path, threads: int | None = None) -> dict:
+    """``toll-predict`` as a user runs it; the pipeline it loads is kept to read its stage timings, and
+    its summary (``OUT.summary.json``) says which backend ran and what the networks read."""
     # imported in the child that runs this engine (see the module's docstring)
     from toll.models.inference.cli import main
+    from toll.models.inference.outputs import summary_path
     from toll.models.inference.pipeline import Pipeline
 
     loaded = []
@@ -45,20 +47,23 @@ def child_predict(model: str, backend: str, articles: Path, work: Path) -> dict:
 
     Pipeline.from_pretrained = classmethod(keep)
     start = time.perf_counter()
-    code = main([str(articles), "--model", model, "--backend", backend, "--out", str(work / f"{backend}.jsonl"),
-                 "--no-progress"])
+    out = work / f"{backend}.jsonl"
+    code = main([str(articles), "--model", model, "--backend", backend, "--out", str(out), "--no-progress",
+                 *(["--threads", str(threads)] if threads else [])])
     seconds = time.perf_counter() - start
     if code != 0:
         raise SystemExit(f"toll-predict --backend {backend} failed ({code})")
-    return {"seconds": seconds, "stages": dict(loaded[0].timings)}
+    summary = json.loads(summary_path(out).read_text())
+    return {"seconds": seconds, "stages": dict(loaded[0].timings), "runs": summary["backend"],
+            "reason": summary["reason"], "positions": summary["positions"]}
 
 
-def child_load(model: str, backend: str) -> dict:
+def child_load(model: str, backend: str, threads: int | None = None) -> dict:
     # imported in the child that runs this engine (see the module's docstring)
     from toll.models.inference.pipeline import Pipeline
 
     start = time.perf_counter()
-    Pipeline.from_pretrained(model, backend=backend)
+    Pipeline.from_pretrained(model, backend=backend, threads=threads)
     return {"seconds": time.perf_counter() - start}
 
 
@@ -86,7 +91,7 @@ def tagger_rows(tokenizer, texts: list[str]):
     return batches
 
 
-def child_tagger(model: str, backend: str, articles: Path) -> dict:
+def child_tagger(model: str, backend: str, articles: Path, threads: int | None = None) -> dict:
     # imported in the child that runs this engine (see the module's docstring)
     import torch
     from transformers import AutoTokenizer
@@ -96,14 +101,14 @@ def child_tagger(model: str, backend: str, articles: Path) -> dict:
     texts = [json.loads(line)["text"] for line in articles.read_text().splitlines()]
     tokenizer = AutoTokenizer.from_pretrained(Path(model) / "tagger")
     batches = [(torch.from_numpy(i), torch.from_numpy(m)) for i, m in tagger_rows(tokenizer, texts)]
-    engine = load_backend(backend, Path(model))
+    engine = load_backend(backend, Path(model), threads=threads)
     engine.tagger_logits(*batches[0])  # warm-up (allocations, ORT's first-run planning)
     start = time.perf_counter()
     for ids, mask in batches:
         engine.tagger_logits(ids, mask)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "windows": sum(len(b[0]) for b in batches),
-            "positions": sum(b[0].numel() for b in batches)}
+            "positions": sum(b[0].numel() for b in batches), "runs": engine.name}
 
 
 def child_spacy(articles: Path, ner_only: bool) -> dict:
@@ -128,16 +133,21 @@ def run_child(argv: list[str]) -> dict:
     parser.add_argument("--backend")
     parser.add_argument("--articles", type=Path)
     parser.add_argument("--work", type=Path)
+    parser.add_argument("--threads", type=int)
     a = parser.parse_args(argv)
     if a.kind == "predict":
-        result = child_predict(a.model, a.backend, a.articles, a.work)
+        result = child_predict(a.model, a.backend, a.articles, a.work, a.threads)
     elif a.kind == "load":
-        result = child_load(a.model, a.backend)
+        result = child_load(a.model, a.backend, a.threads)
     elif a.kind == "tagger":
-        result = child_tagger(a.model, a.backend, a.articles)
+        result = child_tagger(a.model, a.backend, a.articles, a.threads)
     elif a.kind in ("spacy", "spacy-ner"):
         result = child_spacy(a.articles, a.kind == "spacy-ner")
     else:
+        if a.threads:
+            import torch  # the GEMM child alone sets torch's threads; the others pass them to the backend
+
+            torch.set_num_threads(a.threads)
         result = gemm_rates(BATCH * WINDOW)
     result["peak_rss_mb"] = _peak_rss_mb()
     return result

@@ -16,7 +16,44 @@ import platform
 import re
 import subprocess
 
-CPU_FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+CPU_FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
+# the /proc/cpuinfo flags of native bf16 arithmetic, most capable first, as the reasons name them
+BF16_FLAGS = (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16"))
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none: not Linux)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            return set(next((line for line in info if line.startswith("flags")), "").partition(":")[2].split())
+    except OSError:
+        return set()
+
+
+def native_bf16(flags: set[str] | None = None, gpu: str | None = None) -> str | None:
+    """Why this machine computes bf16 in hardware, or ``None`` where it would emulate it (slower
+    than fp32: an AVX2 CPU). ``flags`` and ``gpu`` default to this machine's (a CUDA device that
+    supports bf16; else the CPU flags). Training's ``precision: auto`` and toll-predict's
+    ``--backend auto`` both ask this.
+
+    >>> native_bf16({"avx2", "avx512f", "avx512_bf16"}, gpu=None)
+    'CPU has AVX-512 BF16'
+    >>> native_bf16({"avx512_bf16", "amx_tile", "amx_bf16"}), native_bf16({"avx2"}) is None
+    ('CPU has AMX', True)
+    >>> native_bf16(set(), gpu="NVIDIA H100 80GB HBM3")
+    'GPU NVIDIA H100 80GB HBM3 computes bf16'
+    """
+    if flags is None and gpu is None:
+        # imported when called: every module of models.common stays importable without torch
+        import torch
+
+        if torch.cuda.is_available():  # the networks run there, whatever the CPU has
+            name = torch.cuda.get_device_name(0)
+            return f"GPU {name} computes bf16" if torch.cuda.is_bf16_supported() else None
+    if gpu:
+        return f"GPU {gpu} computes bf16"
+    flags = cpu_flags() if flags is None else flags
+    return next((f"CPU has {name}" for flag, name in BF16_FLAGS if flag in flags), None)
 
 
 def machine() -> dict:
@@ -31,10 +68,10 @@ def machine() -> dict:
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
         model = re.search(r"Model name:\s*(.+)", lscpu).group(1).strip()
-        flags = re.search(r"Flags:\s*(.+)", lscpu).group(1).split()
-        features = [f for f in CPU_FEATURES if f in flags]
     except (OSError, AttributeError):
-        features = []
+        pass
+    flags = cpu_flags()
+    features = [f for f in CPU_FEATURES if f in flags]
     return {"cpu": model, "features": features, "cores": os.cpu_count(), "torch": torch.__version__,
             "onnxruntime": onnxruntime.__version__, "numpy": numpy.__version__,
             "python": platform.python_version(), "memory_gb": round(os.sysconf("SC_PAGE_SIZE") *

@@ -4,10 +4,15 @@ Predict casualty records for articles: ``.txt`` files or folders of them, ``.jso
 and ``text``, ``.csv`` with a text column, or ``-`` for standard input. Writes one JSON line per
 document (to standard output when no ``--out`` is given) and optionally a flat CSV of figures.
 
-``--backend`` picks what runs the networks: ``torch``, ``onnx`` (ONNX Runtime fp32, fused
-attention) or ``onnx-int8``; the ONNX ones are exported to ``DIR/onnx/`` on first use, or ahead of
-time with ``toll-predict --export-only --model DIR``. ``--engine ray`` runs the same pipeline on a
-Ray cluster (:mod:`toll.models.inference.ray_engine`).
+``--backend`` picks what runs the networks: ``auto`` (the default: bf16 where the hardware computes
+it, int8 where its measured accuracy loss keeps the rule, fp32 otherwise; see
+:mod:`toll.models.inference.backends`), ``torch`` (fp32, the reference), ``torch-bf16``, ``onnx``
+(ONNX Runtime fp32, fused attention) or ``onnx-int8``; the ONNX ones are exported to ``DIR/onnx/``
+on first use, or ahead of time with ``toll-predict --export-only --model DIR``. The backend and
+why it was chosen are printed (``backend: torch-bf16 (CPU has AVX-512 BF16; ...)``) and recorded,
+with the positions the networks read, in ``OUT.summary.json`` beside ``--out OUT.jsonl``.
+``--engine ray`` runs the same pipeline on a Ray cluster (:mod:`toll.models.inference.ray_engine`;
+``auto`` is resolved on the machine that starts it).
 
 Document ids must be unique across all inputs (a repeated id breaks joins and ``--resume``): a
 repeat is refused naming both places (``file:line``) before the model loads, or, with
@@ -38,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how vague counts read: literal (dozens = at least 24) or acled (ACLED's conservative "
                         "coding: dozens = 12); the README's Counts table has every rule")
     p.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND,
-                   help=f"what runs the networks (default {DEFAULT_BACKEND}: see models/inference/backends.py)")
+                   help=f"what runs the networks (default {DEFAULT_BACKEND}: bf16 where the hardware computes it, "
+                        "int8 where its measured loss is within 0.5 F1 points, else fp32; see "
+                        "models/inference/backends.py)")
     p.add_argument("--threads", type=int, help="intra-op threads per process (default: all cores)")
     p.add_argument("--export-only", action="store_true",
                    help="write the ONNX exports to MODEL/onnx/ (rebuilt when stale) and exit")
@@ -74,8 +81,9 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from toll.models.inference.inputs import InputOptions, InputReport, count_inputs
-    from toll.models.inference.outputs import JsonlWriter, completed_ids, write_casualty_csv
+    from toll.models.inference.outputs import JsonlWriter, completed_ids, write_casualty_csv, write_summary
     from toll.models.inference.pipeline import Pipeline
+    from toll.models.inference.positions import count_words
 
     if args.export_only:
         return export_only(args)
@@ -84,9 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv and not args.out:
         raise TollError("--csv needs --out (the CSV is made from the JSONL)")
     if args.engine == "ray":
-        from toll.models.inference.ray_engine import run_ray
-
-        return run_ray(args)
+        return run_on_ray(args)
     options = InputOptions(args.text_column, args.id_column, args.encoding_errors, args.skip_bad,
                            args.max_chars)
     if not args.dedupe_ids and "-" not in args.inputs:  # stdin is read once: checked as it streams
@@ -94,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline.from_pretrained(args.model, batch_size=args.batch_size, backend=args.backend,
                                         threads=args.threads)
     pipeline.count_convention = args.count_convention
+    choice, positions = pipeline.backend.choice, pipeline.backend.positions
+    print(f"backend: {choice.backend} ({choice.reason})", file=sys.stderr)
     report = InputReport()
     renamed: list[str] = []
     done = completed_ids(Path(args.out)) if (args.out and args.resume) else set()
@@ -107,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for prediction in pipeline.predict_documents(docs, chunk_size=args.chunk_size, min_score=args.min_score):
             record = prediction.to_record()
+            positions.words += count_words(pipeline.tokenizer, prediction.document.text)
             if writer:
                 writer.write(record)
             else:
@@ -128,10 +137,33 @@ def run(args: argparse.Namespace) -> int:
     resumed = f", {len(done)} already done" if done else ""
     deduped = f", {len(renamed)} repeated id(s) renamed" if renamed else ""
     print(f"{report.summary()}; {written} predicted{resumed}{deduped}", file=sys.stderr)
+    print(positions.in_words(), file=sys.stderr)
+    if args.out:
+        write_summary(Path(args.out), {
+            **choice.record(), "model": str(args.model), "documents_read": report.documents, "predicted": written,
+            "already_done": len(done), "skipped": len(report.skipped), "renamed_ids": len(renamed),
+            "undecodable_bytes_replaced": report.replaced_characters, "positions": positions.record()})
     if args.csv:
         rows = write_casualty_csv(Path(args.out), Path(args.csv))
         print(f"{rows} casualty record(s) -> {args.csv}", file=sys.stderr)
     return 0
+
+
+def run_on_ray(args: argparse.Namespace) -> int:
+    """``--engine ray``: ``auto`` resolved here, on the machine that starts the run (the cluster's
+    nodes are taken to be alike), then :func:`toll.models.inference.ray_engine.run_ray`."""
+    from toll.models.inference.backends import Choice, auto_backend
+    from toll.models.inference.model_dir import check_model_dir
+    from toll.models.inference.outputs import write_summary
+    from toll.models.inference.ray_engine import run_ray
+
+    check_model_dir(args.model)
+    choice = auto_backend(args.model) if args.backend == "auto" else Choice(args.backend, "asked for by name")
+    print(f"backend: {choice.backend} ({choice.reason})", file=sys.stderr)
+    code = run_ray(argparse.Namespace(**{**vars(args), "backend": choice.backend}))
+    if args.out and code == 0:  # the positions are counted in each actor and not gathered
+        write_summary(Path(args.out), {**choice.record(), "model": str(args.model), "engine": "ray"})
+    return code
 
 
 def located_documents(sources: list[str], options, report) -> Iterator[tuple[Document, str]]:

@@ -7,6 +7,8 @@
       labels.json        tag inventory, relation classes, marker tokens (label order is fixed here)
       config.yaml        the resolved training config
       metrics.json       dev (and, after toll-eval, test) scores
+      calibration.json   per head, the map from raw score to calibrated probability, fitted on dev
+                         (optional: raw scores without it; toll.models.inference.calibration)
       thresholds.json    entity and relation score floors tuned on dev (optional; 0 without it)
       training_log.json  per-step losses and per-evaluation dev scores
       README.md          the model card

@@ -1,4 +1,6 @@
-"""Prediction output files: JSONL (one line per document) and a flat CSV of casualty records.
+"""Prediction output files: JSONL (one line per document), a flat CSV of casualty records, and the
+run's summary (``OUT.summary.json`` beside ``OUT.jsonl``: the backend and why it was chosen, the
+documents read, the positions the networks read; :func:`write_summary`).
 
 The JSONL is written to ``OUT.partial`` one complete line at a time and renamed to ``OUT`` when
 the run finishes, so ``OUT`` is never half-written; after an interruption ``--resume`` keeps the
@@ -92,6 +94,25 @@ class JsonlWriter:
     def close(self) -> None:
         if self.handle is not None and not self.handle.closed:
             self.handle.close()
+
+
+def summary_path(out: Path) -> Path:
+    """``pred.jsonl`` -> ``pred.summary.json`` (a Parquet folder ``pred`` -> ``pred.summary.json``)."""
+    out = Path(out)
+    return out.with_name((out.stem if out.suffix else out.name) + ".summary.json")
+
+
+def write_summary(out: Path, summary: dict) -> Path:
+    """Write the run's summary beside ``out`` (atomically, once the run has finished).
+
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "pred.jsonl"
+    >>> write_summary(out, {"backend": "onnx", "reason": "asked for by name"}).name
+    'pred.summary.json'
+    """
+    path = summary_path(out)
+    atomic_write_text(path, json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    return path
 
 
 def casualty_rows(record: dict) -> Iterable[dict]:

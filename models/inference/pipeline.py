@@ -34,6 +34,7 @@ import numpy as np
 
 from toll.models.common.errors import ModelDirError
 from toll.models.inference.backends import Backend, load_backend
+from toll.models.inference.calibration import FILENAME as CALIBRATION_FILE, ScoreCalibration
 from toll.models.inference.model_dir import ModelLabels, check_model_dir, loading
 from toll.models.inference.records import Prediction, casualty_records, toll_groups
 from toll.models.inference.settings import InferenceSettings
@@ -60,10 +61,14 @@ class _Clock:
 
 
 class Pipeline:
-    """Tagger + relation classifier + count normalization + record assembly."""
+    """Tagger + relation classifier + count normalization + record assembly.
+
+    Entity and relation scores are reported through ``calibration`` (raw probabilities where it is
+    the identity) and the decision thresholds compare those reported scores."""
 
     def __init__(self, schema: Schema, labels: ModelLabels, backend: Backend, tokenizer, rel_tokenizer,
-                 settings: InferenceSettings, batch_size: int = 16, thresholds: DecisionThresholds | None = None):
+                 settings: InferenceSettings, batch_size: int = 16, thresholds: DecisionThresholds | None = None,
+                 calibration: ScoreCalibration | None = None):
         self.schema = schema
         self.thresholds = thresholds or DecisionThresholds()
         self.labels = labels
@@ -89,12 +94,20 @@ class Pipeline:
                                                    settings.relations.sentence_window, settings.relations.max_tokens)
         self.relation_classifier = RelationClassifier(encoding, labels.relations, backend.relation_logits,
                                                       batch_size, self.timings)
+        self.use_calibration(calibration or ScoreCalibration())
+
+    def use_calibration(self, calibration: ScoreCalibration) -> None:
+        """Report scores through ``calibration`` from now on (the identity: raw probabilities)."""
+        self.calibration = calibration
+        self.tagger.score_map = None if calibration.entity.method == "identity" else calibration.entity
+        self.relation_classifier.score_map = None if calibration.relation.method == "identity" else calibration.relation
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 16, device: str | None = None,
-                        backend: str = "torch", threads: int | None = None) -> "Pipeline":
+                        backend: str = "torch", threads: int | None = None, calibrated: bool = True) -> "Pipeline":
         """Load a model directory written by ``toll-train`` (checked: schema, labels, safetensors, settings).
-        ``backend``: ``torch``, ``onnx`` or ``onnx-int8`` (:func:`toll.models.inference.backends.load_backend`)."""
+        ``backend``: ``torch``, ``onnx`` or ``onnx-int8`` (:func:`toll.models.inference.backends.load_backend`).
+        ``calibrated=False`` reports raw scores whatever ``calibration.json`` says (what fitting one reads)."""
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -112,8 +125,14 @@ class Pipeline:
             raise ModelDirError(f"{directory / 'thresholds.json'}: not valid JSON ({exc})") from None
         except ValueError as exc:
             raise ModelDirError(str(exc)) from None
+        try:
+            calibration = ScoreCalibration.load(directory) if calibrated else ScoreCalibration()
+        except json.JSONDecodeError as exc:
+            raise ModelDirError(f"{directory / CALIBRATION_FILE}: not valid JSON ({exc})") from None
+        except ValueError as exc:
+            raise ModelDirError(str(exc)) from None
         return cls(schema, labels, load_backend(backend, directory, device, threads), tokenizer, rel_tokenizer,
-                   settings, batch_size=batch_size, thresholds=thresholds)
+                   settings, batch_size=batch_size, thresholds=thresholds, calibration=calibration)
 
     # -- public API ------------------------------------------------------------------------
     def predict_text(self, text: str, doc_id: str = "0") -> dict:

@@ -1,6 +1,8 @@
 """Decision thresholds saved with a model: the entity and relation scores below which a prediction
 is dropped. ``toll-train`` tunes them on the dev split (:mod:`toll.training.threshold_tuning`) and writes
 ``thresholds.json``; :class:`toll.models.inference.pipeline.Pipeline` applies them unless told otherwise.
+They compare the scores the pipeline reports: calibrated where the model has ``calibration.json``
+(:mod:`toll.models.inference.calibration`), and tuned after the calibration was fitted.
 
 >>> t = DecisionThresholds(entity=0.55, relation=0.6)
 >>> DecisionThresholds.from_json(t.to_json()) == t
@@ -22,7 +24,8 @@ FILENAME = "thresholds.json"
 
 @dataclass(frozen=True)
 class DecisionThresholds:
-    """Minimum scores for entities (mean word tag probability) and relations (class probability).
+    """Minimum reported scores for entities and relations (calibrated probabilities of being exactly
+    correct; without ``calibration.json``, the mean word tag probability and the class probability).
     The zero default keeps every argmax decision, as a model without ``thresholds.json`` does."""
 
     entity: float = 0.0

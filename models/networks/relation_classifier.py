@@ -50,15 +50,19 @@ class RelationClassifier:
 
     ``classes``: the network's output classes in order, ``none`` first (the model's ``labels.json``).
     ``timings`` collects the seconds spent in the network calls under ``"relation network"``.
+    ``score_map`` turns a link's raw score (its class probability) into the reported one (the
+    model's calibration, :mod:`toll.models.inference.calibration`); ``min_score`` applies to that.
     """
 
     def __init__(self, encoding: RelationEncoding, classes: Sequence[str], network: RelationLogitsFn,
-                 batch_size: int = 16, timings: dict[str, float] | None = None):
+                 batch_size: int = 16, timings: dict[str, float] | None = None,
+                 score_map: Callable[[float], float] | None = None):
         self.encoding = encoding
         self.classes = list(classes)
         self.network = network
         self.batch_size = batch_size
         self.timings = timings if timings is not None else defaultdict(float)
+        self.score_map = score_map
 
     def relate(self, toks: list[TokenizedText], sentences: list[list[tuple[int, int]]],
                entities: list[list[Entity]], min_score: float = 0.0) -> list[list[Relation]]:
@@ -78,8 +82,13 @@ class RelationClassifier:
             for i, (d, ex) in enumerate(batch):
                 for k, tail in enumerate(ex.tail_ids):
                     c = int(probs[i, k].argmax())
-                    if c != 0 and probs[i, k, c] >= min_score:
-                        results[d].append(Relation(ex.head_id, tail, self.classes[c], round(float(probs[i, k, c]), 4)))
+                    if c == 0:
+                        continue
+                    score = float(probs[i, k, c])
+                    if self.score_map is not None:
+                        score = self.score_map(score)
+                    if score >= min_score:
+                        results[d].append(Relation(ex.head_id, tail, self.classes[c], round(score, 4)))
         return results
 
 

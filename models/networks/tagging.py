@@ -48,11 +48,13 @@ class WindowTagger:
 
     ``networks``: one logits function, or several whose probabilities are averaged (an ensemble).
     ``timings`` collects the seconds spent in the network calls under ``"tagger network"``.
+    ``score_map`` turns a span's raw score into the reported one (the model's calibration,
+    :mod:`toll.models.inference.calibration`); ``min_score`` applies to the reported score.
     """
 
     def __init__(self, tokenizer, tags: Sequence[str], networks: LogitsFn | Sequence[LogitsFn],
                  max_tokens: int = 128, overlap_sentences: int = 1, batch_size: int = 16,
-                 timings: dict[str, float] | None = None):
+                 timings: dict[str, float] | None = None, score_map: Callable[[float], float] | None = None):
         self.tokenizer = tokenizer
         self.tags = list(tags)
         self.networks = [networks] if callable(networks) else list(networks)
@@ -60,6 +62,7 @@ class WindowTagger:
         self.overlap = overlap_sentences
         self.batch_size = batch_size
         self.timings = timings if timings is not None else defaultdict(float)
+        self.score_map = score_map
 
     def tag(self, toks: list[TokenizedText], sentences: list[list[tuple[int, int]]],
             min_score: float = 0.0) -> list[list[Entity]]:
@@ -92,7 +95,8 @@ class WindowTagger:
         return token_probs
 
     def decode(self, tok: TokenizedText, token_probs: np.ndarray, min_score: float = 0.0) -> list[Entity]:
-        """Viterbi over the words' first-token probabilities; a span's score is its mean tag probability."""
+        """Viterbi over the words' first-token probabilities; a span's raw score is its mean tag
+        probability, reported through ``score_map``."""
         if not tok.word_spans:
             return []
         word_probs = token_probs[tok.word_first_token]
@@ -101,6 +105,8 @@ class WindowTagger:
         entities = []
         for k, (start, end, label, w0, w1) in enumerate(spans_from_word_tags(tok, tags), 1):
             score = float(np.mean([word_probs[w, best[w]] for w in range(w0, w1)]))
+            if self.score_map is not None:
+                score = self.score_map(score)
             if score >= min_score and tok.text[start:end].lower() not in FUNCTION_WORDS:
                 entities.append(Entity(f"T{k}", start, end, label, round(score, 4)))
         return entities

@@ -33,7 +33,7 @@ from toll.models.text.studio_format import document_to_regions
 # What a model predicts with: its weights, its labels and schema, its tokenizers' and networks'
 # configs, the training config (windows, relation distance) and the tuned score floors. Not the
 # folder's name, the model card or the metrics, which change without changing a prediction.
-VERSION_FILES = ("labels.json", "schema.yaml", "config.yaml", "thresholds.json",
+VERSION_FILES = ("labels.json", "schema.yaml", "config.yaml", "thresholds.json", "calibration.json",
                  "tagger/config.json", "tagger/tokenizer.json", "tagger/tokenizer_config.json",
                  "tagger/model.safetensors",
                  "relation/config.json", "relation/relation_head.json", "relation/tokenizer.json",
