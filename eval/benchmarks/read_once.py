@@ -62,6 +62,7 @@ from toll.models.networks.batching import batches
 from toll.models.networks.heads import load_token_classifier
 # the candidate rule itself (sentence reach, schema-allowed pairs, word ranges), not a copy of it
 from toll.models.networks.relation_encoding import _DocumentView, relation_label_names
+from toll.models.networks.tagging import window_inputs
 from toll.models.scoring import prf, relation_class_scores
 from toll.models.text.alignment import TokenizedText, case_marker_id, make_windows, tokenize
 from toll.models.text.document import Document, Entity, Relation
@@ -321,13 +322,7 @@ def word_states(tagger, tokenizer, toks: list[TokenizedText], sentences, max_tok
     counts = [np.zeros((t.n_tokens, 1), dtype=np.float32) for t in toks]
     positions = positions if positions is not None else Positions()
     for batch in batches(jobs, batch_size):
-        length = max(w.end - w.start for _, w in batch) + 2
-        ids = torch.full((len(batch), length), tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(batch), length), dtype=torch.long)
-        for i, (d, w) in enumerate(batch):
-            row = [tokenizer.cls_token_id, *toks[d].input_ids[w.start : w.end], tokenizer.sep_token_id]
-            ids[i, : len(row)] = torch.tensor(row)
-            mask[i, : len(row)] = 1
+        ids, mask = window_inputs(tokenizer, toks, batch)
         positions.rows += len(batch)
         positions.real += int(mask.sum())
         positions.padded += int(mask.numel())

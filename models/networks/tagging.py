@@ -79,13 +79,7 @@ class WindowTagger:
         jobs.sort(key=lambda j: j[1].end - j[1].start)
         tk = self.tokenizer
         for batch in batches(jobs, self.batch_size):
-            length = max(w.end - w.start for _, w in batch) + 2
-            ids = torch.full((len(batch), length), tk.pad_token_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), length), dtype=torch.long)
-            for i, (d, w) in enumerate(batch):
-                row = [tk.cls_token_id, *toks[d].input_ids[w.start : w.end], tk.sep_token_id]
-                ids[i, : len(row)] = torch.tensor(row)
-                mask[i, : len(row)] = 1
+            ids, mask = window_inputs(tk, toks, batch)
             start = time.perf_counter()
             probs = sum(softmax(network(ids, mask)) for network in self.networks) / len(self.networks)
             self.timings["tagger network"] += time.perf_counter() - start
@@ -110,6 +104,19 @@ class WindowTagger:
             if score >= min_score and tok.text[start:end].lower() not in FUNCTION_WORDS:
                 entities.append(Entity(f"T{k}", start, end, label, round(score, 4)))
         return entities
+
+
+def window_inputs(tokenizer, toks: Sequence[TokenizedText], batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input ids and attention mask of a batch of ``(document index, window)`` jobs: each window's
+    tokens between ``[CLS]`` and ``[SEP]``, padded to the longest in the batch."""
+    length = max(w.end - w.start for _, w in batch) + 2
+    ids = torch.full((len(batch), length), tokenizer.pad_token_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), length), dtype=torch.long)
+    for i, (d, w) in enumerate(batch):
+        row = [tokenizer.cls_token_id, *toks[d].input_ids[w.start : w.end], tokenizer.sep_token_id]
+        ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1
+    return ids, mask
 
 
 def torch_logits_fn(model, device: str = "cpu") -> LogitsFn:
