@@ -66,13 +66,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     gold, described = load_gold_exports(args.data) if args.data else load_gold_split(config_path, args.split)
     if not gold:
         raise TollError("no annotated documents to evaluate")
-    result = evaluate(pipeline, gold, args.bootstrap)
+    result = evaluate(pipeline, gold, args.bootstrap, diagnose_links=True)
     result.metrics["split"] = described
     if args.compare:
         result.metrics["baselines"] = compare_baselines(result, args.compare, pipeline.schema, args.bootstrap)
     for split in args.also_split:
         other, _ = load_gold_split(config_path, split)
-        result.metrics.setdefault("also", {})[split] = evaluate(pipeline, other, args.bootstrap).metrics
+        also = evaluate(pipeline, other, args.bootstrap, diagnose_links=True)
+        result.metrics.setdefault("also", {})[split] = also.metrics
     log_path = Path(args.model) / "training_log.json"
     log = json.loads(log_path.read_text()) if log_path.exists() else None
     write_report(Path(args.out), result.metrics, f"toll evaluation: {Path(args.model).name} on {described}", log)

@@ -37,7 +37,10 @@ class Evaluation:
     predicted: list[Document]
 
 
-def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int = 1000) -> Evaluation:
+def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int = 1000,
+             diagnose_links: bool = False) -> Evaluation:
+    """Every score of the report; ``diagnose_links`` adds the link diagnosis (two more relation
+    passes, so only the report asks for it, not the benchmarks)."""
     schema = pipeline.schema
     labels = list(schema.entity_labels)
     pred = [p.document for p in pipeline.predict_documents(d.without_annotations() for d in gold)]
@@ -73,7 +76,7 @@ def evaluate(pipeline: Predictor, gold: list[Document], bootstrap_samples: int =
     if calibration is not None:
         metrics["calibration"]["scores"] = (f"calibrated on {calibration.fitted_on}" if not calibration.is_identity
                                             else "raw (no calibration.json)")
-    if hasattr(pipeline, "relation_classifier"):  # a baseline has no relation network to diagnose
+    if diagnose_links and hasattr(pipeline, "relation_classifier"):  # a baseline has no relation network
         metrics["link_diagnosis"] = diagnose(pipeline, gold, pred)
     return Evaluation(metrics, gold, pred)
 
